@@ -1,0 +1,1 @@
+"""Lá Chắn — network-security coordination platform."""

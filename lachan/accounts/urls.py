@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from lachan.core.urls_helpers import crud_urls
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", views.two_factor, name="two_factor"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html",
+         success_url="/"), name="password_change"),
+    *crud_urls("users", "user", list_view=views.UserListView, detail_view=views.UserDetailView,
+               edit_view=views.UserEditView, delete_view=views.UserDeleteView),
+]

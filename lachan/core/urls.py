@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views.audit import AuditLogView
+from .views.dashboard import dashboard, healthz
+
+app_name = "core"
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("audit/", AuditLogView.as_view(), name="auditlog"),
+    path("healthz", healthz, name="healthz"),
+]
