@@ -1,0 +1,145 @@
+"""factory_boy factories for every model, keyed by model in FACTORIES so that generic tests
+(the isolation sweep) can build an object of any scoped model for a given unit."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from lachan.accounts.choices import Role
+from lachan.accounts.models import User
+from lachan.inventory.models import Domain, Host, InformationSystem, IPPrefix, Software, Website
+from lachan.organizations.models import Contact, ExternalContact, Unit, UnitGroup
+from lachan.organizations.services import unit_create
+
+
+class UnitFactory(DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    code = factory.Sequence(lambda n: f"U{n:04d}")
+    name = factory.Sequence(lambda n: f"Đơn vị thử nghiệm {n}")
+    kind = "agency"
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return unit_create(**kwargs)
+
+
+class UnitGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = UnitGroup
+
+    name = factory.Sequence(lambda n: f"Khối thử nghiệm {n}")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.vn")
+    role = Role.UNIT_MEMBER
+    unit = factory.SubFactory(UnitFactory)
+    password = factory.PostGenerationMethodCall("set_password", "Mat-khau-thu-nghiem-1")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    unit = factory.SubFactory(UnitFactory)
+    full_name = factory.Sequence(lambda n: f"Nguyễn Văn Liên Hệ {n}")
+    phones = "0912345678"
+    roles = "security_focal"
+
+
+class ExternalContactFactory(DjangoModelFactory):
+    class Meta:
+        model = ExternalContact
+
+    organization = factory.Sequence(lambda n: f"Trung tâm đối tác {n}")
+    phones = "02436404421"
+
+
+class InformationSystemFactory(DjangoModelFactory):
+    class Meta:
+        model = InformationSystem
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"Hệ thống thông tin {n}")
+    security_level = 2
+
+
+class HostFactory(DjangoModelFactory):
+    class Meta:
+        model = Host
+
+    unit = factory.SubFactory(UnitFactory)
+    hostname = factory.Sequence(lambda n: f"host-{n}.example.vn")
+    ip_addresses = factory.Sequence(lambda n: f"10.{n // 250 % 250}.{n % 250}.10")
+
+
+class IPPrefixFactory(DjangoModelFactory):
+    class Meta:
+        model = IPPrefix
+
+    unit = factory.SubFactory(UnitFactory)
+    prefix = factory.Sequence(lambda n: f"10.{n // 250 % 250}.{n % 250}.0/24")
+
+
+class DomainFactory(DjangoModelFactory):
+    class Meta:
+        model = Domain
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"donvi{n}.example.vn")
+
+
+class WebsiteFactory(DjangoModelFactory):
+    class Meta:
+        model = Website
+
+    unit = factory.SubFactory(UnitFactory)
+    url = factory.Sequence(lambda n: f"https://web{n}.example.vn/")
+    name = factory.Sequence(lambda n: f"Cổng thông tin {n}")
+
+
+class SoftwareFactory(DjangoModelFactory):
+    class Meta:
+        model = Software
+
+    unit = factory.SubFactory(UnitFactory)
+    vendor = "apache"
+    product = factory.Sequence(lambda n: f"http_server_{n}")
+    version = "2.4.49"
+
+
+FACTORIES = {
+    Unit: UnitFactory,
+    UnitGroup: UnitGroupFactory,
+    User: UserFactory,
+    Contact: ContactFactory,
+    ExternalContact: ExternalContactFactory,
+    InformationSystem: InformationSystemFactory,
+    Host: HostFactory,
+    IPPrefix: IPPrefixFactory,
+    Domain: DomainFactory,
+    Website: WebsiteFactory,
+    Software: SoftwareFactory,
+}
+
+
+def make_for_unit(model, unit, **kwargs):
+    """Build one object of ``model`` owned by ``unit`` (the unit itself gets a child)."""
+    factory_class = FACTORIES[model]
+    if model is Unit:
+        return factory_class(parent=unit, **kwargs)
+    if getattr(model, "scope_unit", "unit") is None:
+        return factory_class(**kwargs)
+    return factory_class(unit=unit, **kwargs)
