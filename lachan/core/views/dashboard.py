@@ -31,3 +31,11 @@ def dashboard(request):
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+def search_view(request):
+    from lachan.core.search import search
+
+    query = request.GET.get("q", "")
+    return render(request, "core/search.html", {"query": query, "groups": search(request.user, query, request)})

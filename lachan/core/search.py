@@ -1,0 +1,50 @@
+"""Global search: every searchable model, each through its own filterset's ``q`` search and ``restrict()``."""
+
+from dataclasses import dataclass
+
+from django.utils.module_loading import import_string
+
+from lachan.core.scope import VIEW
+
+# (model path, filterset path) — the same filtersets the list pages and the API use.
+SEARCHABLE = [
+    ("lachan.organizations.models.Unit", "lachan.organizations.filtersets.UnitFilterSet"),
+    ("lachan.organizations.models.Contact", "lachan.organizations.filtersets.ContactFilterSet"),
+    ("lachan.organizations.models.ExternalContact", "lachan.organizations.filtersets.ExternalContactFilterSet"),
+    ("lachan.inventory.models.InformationSystem", "lachan.inventory.filtersets.InformationSystemFilterSet"),
+    ("lachan.inventory.models.Host", "lachan.inventory.filtersets.HostFilterSet"),
+    ("lachan.inventory.models.IPPrefix", "lachan.inventory.filtersets.IPPrefixFilterSet"),
+    ("lachan.inventory.models.Domain", "lachan.inventory.filtersets.DomainFilterSet"),
+    ("lachan.inventory.models.Website", "lachan.inventory.filtersets.WebsiteFilterSet"),
+    ("lachan.inventory.models.Software", "lachan.inventory.filtersets.SoftwareFilterSet"),
+]
+PER_MODEL = 10
+
+
+@dataclass
+class SearchGroup:
+    model: type
+    results: list
+    total: int
+    list_url_name: str
+
+    @property
+    def label(self):
+        return self.model._meta.verbose_name_plural
+
+
+def search(user, query, request=None):
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    groups = []
+    for model_path, filterset_path in SEARCHABLE:
+        model = import_string(model_path)
+        filterset_class = import_string(filterset_path)
+        queryset = model.objects.restrict(user, VIEW)
+        filtered = filterset_class({"q": query}, queryset=queryset, request=request).qs
+        total = filtered.count()
+        if total:
+            meta = model._meta
+            groups.append(SearchGroup(model, list(filtered[:PER_MODEL]), total, f"{meta.app_label}:{meta.model_name}_list"))
+    return groups
