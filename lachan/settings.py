@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -30,17 +30,31 @@ DATA_DIR = Path(env("LACHAN_DATA_DIR", str(PROJECT_DIR / "var")))
 
 
 def _secret_key():
-    """SECRET_KEY from the environment; otherwise a random key kept in DATA_DIR (never in the repo)."""
+    """SECRET_KEY from the environment; otherwise a random key kept in DATA_DIR/secret_key (never in the repo).
+
+    The file is created atomically (written aside, then hard-linked into place), so processes starting
+    together on a fresh machine all end up with the same key and never read a half-written file."""
     if env("SECRET_KEY"):
         return env("SECRET_KEY")
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
+        import contextlib
         import secrets
+        import tempfile
 
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.touch(mode=0o600)
-        key_file.write_text(secrets.token_urlsafe(64))
-    return key_file.read_text().strip()
+        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(64))
+            with contextlib.suppress(FileExistsError):  # another process won the race: use its key
+                os.link(tmp, key_file)
+        finally:
+            os.unlink(tmp)
+    key = key_file.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{key_file} is empty: delete it or set SECRET_KEY")
+    return key
 
 
 SECRET_KEY = _secret_key()
@@ -204,16 +218,24 @@ if env_bool("BEHIND_PROXY", False):
 # Outbound fetch guard: extra networks that may be fetched despite being private (demo/tests: loopback).
 OUTBOUND_ALLOWLIST = env_list("OUTBOUND_ALLOWLIST", "")
 
-# Jobs: Django Tasks API (django-tasks backport). Database backend by default, RQ/Redis when REDIS_URL is set.
+# Jobs (see lachan/core/jobs.py): Django Tasks API through the django-tasks backport.
+# Database backend by default (jobs in the same database), RQ/Redis when REDIS_URL is set.
 REDIS_URL = env("REDIS_URL", "")
 TASKS_BACKEND = env("TASKS_BACKEND", "rq" if REDIS_URL else "db")
+TASK_QUEUES = ["default"]
 if TASKS_BACKEND == "rq":
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 elif TASKS_BACKEND == "immediate":
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": TASK_QUEUES}}
+elif TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600}}
+    raise ImproperlyConfigured(f"TASKS_BACKEND={TASKS_BACKEND!r}: use db, rq or immediate")
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600} for name in TASK_QUEUES
+}
+# Finished job results older than this are deleted by the periodic job prune_task_results (database backend).
+TASK_RESULTS_KEEP_DAYS = int(env("TASK_RESULTS_KEEP_DAYS", "14"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
