@@ -1,3 +1,5 @@
+import django_tables2 as tables
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -5,15 +7,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
-import django_filters
-import django_tables2 as tables
-import segno
 
-from lachan.core.filtersets import UnitScopedFilterSet
 from lachan.core.tables import ObjectTable, UnitColumn
 from lachan.core.views import generic
 
-from .choices import Role
+from .filtersets import UserFilterSet
 from .forms import TokenForm, UserForm
 from .models import User
 
@@ -49,15 +47,6 @@ def two_factor(request):
         context["qr_svg"] = segno.make(device.config_url).svg_inline(scale=4)
         context["secret"] = device.key
     return render(request, "accounts/two_factor.html", context)
-
-
-class UserFilterSet(UnitScopedFilterSet):
-    search_fields = ("username", "first_name", "last_name", "email")
-    role = django_filters.ChoiceFilter(choices=Role.choices)
-
-    class Meta:
-        model = User
-        fields = ["q", "unit", "unit_tree", "role", "is_active"]
 
 
 class UserTable(ObjectTable):
