@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.forms import ScopedModelForm
 
-from .choices import Role
 from .models import User
+from .validators import assignable_roles
 
 
 class UserForm(ScopedModelForm):
@@ -19,10 +19,7 @@ class UserForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = True
-        if not self.user.is_coordinator:
-            self.fields["role"].choices = [
-                c for c in Role.choices if c[0] in (Role.UNIT_ADMIN, Role.UNIT_MEMBER, Role.OPERATOR)
-            ]
+        self.fields["role"].choices = assignable_roles(self.user)
         if not self.instance.pk:
             self.fields["password"].required = True
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.scope import VIEW
+from lachan.core.validators import same_unit_errors
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -20,11 +21,9 @@ class ScopedModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        unit = cleaned.get("unit")
-        for name in ("system", "host"):
-            related = cleaned.get(name)
-            if related is not None and unit is not None and getattr(related, "unit_id", None) != unit.pk:
-                self.add_error(name, _("%(object)s belongs to another unit.") % {"object": related})
+        related = {name: cleaned.get(name) for name in ("system", "host") if name in self.fields}
+        for name, message in same_unit_errors(cleaned.get("unit"), related).items():
+            self.add_error(name, message)
         return cleaned
 
 

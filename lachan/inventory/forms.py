@@ -1,10 +1,9 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
 
 from lachan.core.forms import ScopedModelForm
 
-from .ipam import parse_address_list, parse_prefix
 from .models import Domain, Host, InformationSystem, IPPrefix, Software, Website
+from .validators import approval_errors, clean_domain_name, clean_ip_address_list, clean_prefix
 
 
 class InformationSystemForm(ScopedModelForm):
@@ -16,8 +15,8 @@ class InformationSystemForm(ScopedModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("approval_number") and not cleaned.get("security_level"):
-            self.add_error("security_level", _("An approval decision needs the approved security level."))
+        for field, message in approval_errors(cleaned.get("approval_number"), cleaned.get("security_level")).items():
+            self.add_error(field, message)
         return cleaned
 
 
@@ -27,10 +26,7 @@ class HostForm(ScopedModelForm):
         fields = ["unit", "system", "hostname", "ip_addresses", "os", "role", "description"]
 
     def clean_ip_addresses(self):
-        try:
-            return ", ".join(parse_address_list(self.cleaned_data["ip_addresses"]))
-        except ValueError as exc:
-            raise forms.ValidationError(_("Not an IP address: %(value)s") % {"value": exc}) from None
+        return clean_ip_address_list(self.cleaned_data["ip_addresses"])
 
 
 class IPPrefixForm(ScopedModelForm):
@@ -39,10 +35,7 @@ class IPPrefixForm(ScopedModelForm):
         fields = ["unit", "system", "prefix", "description", "source"]
 
     def clean_prefix(self):
-        try:
-            return str(parse_prefix(self.cleaned_data["prefix"]))
-        except ValueError as exc:
-            raise forms.ValidationError(_("Invalid IP prefix: %(error)s") % {"error": exc}) from None
+        return clean_prefix(self.cleaned_data["prefix"])
 
 
 class DomainForm(ScopedModelForm):
@@ -52,14 +45,7 @@ class DomainForm(ScopedModelForm):
         widgets = {"expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip().lower().rstrip(".")
-        try:
-            name = name.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise forms.ValidationError(_("Not a valid domain name.")) from None
-        if "." not in name or any(not label or len(label) > 63 for label in name.split(".")):
-            raise forms.ValidationError(_("Not a valid domain name."))
-        return name
+        return clean_domain_name(self.cleaned_data["name"])
 
 
 class WebsiteForm(ScopedModelForm):

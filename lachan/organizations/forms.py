@@ -5,7 +5,7 @@ from lachan.core.forms import ScopedModelForm
 
 from .choices import ContactRole
 from .models import Contact, ExternalContact, Unit, UnitGroup
-from .phones import normalize_phone_list
+from .validators import clean_email_list, clean_phone_list, unit_parent_required
 
 
 class UnitForm(ScopedModelForm):
@@ -16,9 +16,8 @@ class UnitForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.user.is_coordinator:
-            # A unit admin places units only inside its own subtree.
-            self.fields["parent"].required = True
+        # A unit admin places units only inside its own subtree.
+        self.fields["parent"].required = unit_parent_required(self.user)
         if self.instance.pk:
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(path__startswith=self.instance.path)
 
@@ -30,18 +29,11 @@ class UnitGroupForm(ScopedModelForm):
 
 
 def _clean_phones(form, name):
-    try:
-        return normalize_phone_list(form.cleaned_data.get(name, ""))
-    except ValueError as exc:
-        raise forms.ValidationError(_("Not a phone number: %(value)s") % {"value": exc}) from None
+    return clean_phone_list(form.cleaned_data.get(name, ""))
 
 
 def _clean_emails(form, name):
-    emails = [e.strip() for e in form.cleaned_data.get(name, "").replace(";", ",").split(",") if e.strip()]
-    validator = forms.EmailField()
-    for email in emails:
-        validator.clean(email)
-    return ", ".join(emails)
+    return clean_email_list(form.cleaned_data.get(name, ""))
 
 
 class ContactForm(ScopedModelForm):
