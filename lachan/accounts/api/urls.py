@@ -1,1 +1,5 @@
-routes = []
+from . import views
+
+routes = [
+    ("users", views.UserViewSet, "user"),
+]

@@ -5,6 +5,8 @@ from importlib import import_module
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from . import schema  # noqa: F401  (OpenAPI extensions)
+
 API_APPS = ["organizations", "accounts", "inventory"]
 
 

@@ -1,1 +1,8 @@
-routes = []
+from . import views
+
+routes = [
+    ("units", views.UnitViewSet, "unit"),
+    ("groups", views.UnitGroupViewSet, "unitgroup"),
+    ("contacts", views.ContactViewSet, "contact"),
+    ("directory", views.ExternalContactViewSet, "externalcontact"),
+]
