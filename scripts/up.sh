@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Lá Chắn on this machine with demo data, in the foreground (Ctrl+C stops it). Safe to run again.
+# Needs: Debian/Ubuntu (or Python >= 3.11 with venv), internet access to PyPI on the first run.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_venv
+load_dotenv
+# Demo defaults; anything already set in the environment or .env wins.
+export TWO_FACTOR_REQUIRED_ROLES="${TWO_FACTOR_REQUIRED_ROLES-}"               # production: coordinator
+export OUTBOUND_ALLOWLIST="${OUTBOUND_ALLOWLIST-127.0.0.0/8,::1/128}"          # demo sites run on loopback
+export LACHAN_BIND="${LACHAN_BIND:-127.0.0.1:8000}"
+
+log "lachan migrate"
+"$LACHAN" migrate --noinput
+log "lachan collectstatic"
+"$LACHAN" collectstatic --noinput -v 0
+log "lachan demo load"
+"$LACHAN" demo load
+log "lachan up --demo"
+exec "$LACHAN" up --demo
