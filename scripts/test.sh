@@ -78,7 +78,7 @@ pytest_postgres() {
 }
 pytest_redis() {
     start_private_redis "$WORK/redis"
-    echo "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$REDIS_PORT"
+    echo "redis-server $(redis-server --version | awk '{print $3}' | sed 's/^v=//') on 127.0.0.1:$REDIS_PORT"
     REDIS_URL="$REDIS_TEST_URL" run_pytest -m redis
     stop_private_redis
 }

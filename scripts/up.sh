@@ -8,8 +8,8 @@ cd "$ROOT"
 
 ensure_venv
 load_dotenv
-# Demo defaults; anything already set in the environment or .env wins.
-export TWO_FACTOR_REQUIRED_ROLES="${TWO_FACTOR_REQUIRED_ROLES-}"               # production: coordinator
+# Demo defaults; anything already set in the environment or .env wins. 2FA stays as in production
+# (TOTP for coordinators); TWO_FACTOR_REQUIRED_ROLES= in .env turns it off for a quick look.
 export OUTBOUND_ALLOWLIST="${OUTBOUND_ALLOWLIST-127.0.0.0/8,::1/128}"          # demo sites run on loopback
 export LACHAN_BIND="${LACHAN_BIND:-127.0.0.1:8000}"
 
