@@ -5,7 +5,49 @@ from lachan.core.scope import VIEW
 from lachan.core.validators import same_unit_errors
 
 
-class ScopedModelForm(forms.ModelForm):
+def widget_css_class(widget):
+    """The Bootstrap 5 class a widget needs: one rule for every form (model forms, filter bars, auth forms)."""
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple | forms.NullBooleanSelect):
+        return "form-select"
+    if isinstance(widget, forms.HiddenInput | forms.MultipleHiddenInput):
+        return ""
+    return "form-control"
+
+
+def style_widget(widget, *, invalid=False, small=False):
+    """Add the Bootstrap class (and ``is-invalid``) to ``widget.attrs`` without dropping classes set elsewhere."""
+    css = widget_css_class(widget)
+    if not css:
+        return widget
+    classes = widget.attrs.get("class", "").split()
+    wanted = [css]
+    if small and css != "form-check-input":
+        wanted.append(f"{css}-sm")
+    if invalid:
+        wanted.append("is-invalid")
+    widget.attrs["class"] = " ".join(dict.fromkeys(classes + wanted))
+    return widget
+
+
+class BootstrapFormMixin:
+    """Gives every widget its Bootstrap class once, centrally; after validation invalid fields also get
+    ``is-invalid`` (Django itself adds ``aria-invalid`` and ``aria-describedby``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            style_widget(field.widget)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                style_widget(self.fields[name].widget, invalid=True)
+
+
+class ScopedModelForm(BootstrapFormMixin, forms.ModelForm):
     """A ModelForm whose related-object choices only offer what the user may see.
 
     Every ModelChoiceField over a scoped model is restricted with ``restrict(user)``,
@@ -27,6 +69,6 @@ class ScopedModelForm(forms.ModelForm):
         return cleaned
 
 
-class ImportForm(forms.Form):
+class ImportForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label=_("File (CSV or XLSX)"))
     dry_run = forms.BooleanField(label=_("Check only, do not import"), required=False)
