@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.scope import can
 
-# (label, url name, model path) — shown when the user may view the model.
+# (group title, [(label, url name), …]) — every authenticated user may view these lists (rows are scoped).
 MENU = [
     (_("Organizations"), [
         (_("Units"), "organizations:unit_list"),
@@ -22,11 +22,18 @@ MENU = [
 ]
 
 
+def _group(title, items, path):
+    entries = [{"label": label, "url": url, "active": path.startswith(url)} for label, url in items]
+    return {"title": title, "items": entries, "active": any(e["active"] for e in entries)}
+
+
 def navigation(request):
+    """The main menu (with the current section marked) for authenticated users."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    menu = [(title, [(label, reverse(name)) for label, name in items]) for title, items in MENU]
+    path = request.path
+    menu = [_group(title, [(label, reverse(name)) for label, name in items], path) for title, items in MENU]
     admin_items = []
     from lachan.accounts.models import User
 
@@ -35,5 +42,5 @@ def navigation(request):
     if user.is_coordinator or user.effective_role == "auditor":
         admin_items.append((_("Audit log"), reverse("core:auditlog")))
     if admin_items:
-        menu.append((_("Administration"), admin_items))
+        menu.append(_group(_("Administration"), admin_items, path))
     return {"nav_menu": menu}
