@@ -1,3 +1,4 @@
+from lachan.core.scope import VIEW
 from lachan.core.views import generic
 
 from . import filtersets, forms, tables
@@ -15,6 +16,15 @@ class InformationSystemListView(generic.ObjectListView):
 
 class InformationSystemDetailView(generic.ObjectDetailView):
     model = InformationSystem
+
+    def get_extra_context(self, obj):
+        user = self.request.user
+        return {
+            "hosts": obj.hosts.restrict(user, VIEW),
+            "prefixes": obj.prefixes.restrict(user, VIEW),
+            "websites": obj.websites.restrict(user, VIEW),
+            "software": obj.software.restrict(user, VIEW).select_related("host"),
+        }
 
 
 class InformationSystemEditView(generic.ObjectEditView):
@@ -37,6 +47,9 @@ class HostListView(generic.ObjectListView):
 
 class HostDetailView(generic.ObjectDetailView):
     model = Host
+
+    def get_extra_context(self, obj):
+        return {"software": obj.software.restrict(self.request.user, VIEW)}
 
 
 class HostEditView(generic.ObjectEditView):
