@@ -115,6 +115,7 @@ def backup(args):
         dest = sqlite3.connect(out)
         with dest:
             source.backup(dest)  # consistent online copy, also while the platform runs (WAL)
+        dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file (the platform turns WAL back on)
         dest.close()
         source.close()
         counts = sqlite_counts(out)
@@ -230,6 +231,7 @@ def restore(args):
         target = sqlite3.connect(dest)
         with target:
             source.backup(target)
+        target.execute("PRAGMA journal_mode=DELETE")
         target.close()
         source.close()
         actual = sqlite_counts(dest)
