@@ -18,11 +18,12 @@ export TASKS_BACKEND=db
 ORM_COUNTS='from lachan.organizations.models import Unit; from lachan.accounts.models import User; from lachan.inventory.models import Host, Website; from auditlog.models import LogEntry; print(f"units={Unit.objects.count()} users={User.objects.count()} hosts={Host.objects.count()} websites={Website.objects.count()} auditlog={LogEntry.objects.count()}")'
 orm_counts() { "$LACHAN" shell -c "$ORM_COUNTS" 2>/dev/null | grep '^units='; }
 run() { echo "\$ $*"; "$@" 2>&1 | grep -v '^AXES:'; return "${PIPESTATUS[0]}"; }
+quiet() { local out; out=$("$@" 2>&1) || { echo "$out"; return 1; }; }
 
 drill() {  # label; DATABASE_URL / LACHAN_DATA_DIR set by the caller for the source
-    local label=$1 before after b
-    "$LACHAN" migrate --noinput -v 0 >/dev/null
-    "$LACHAN" demo load >/dev/null
+    local label=$1
+    quiet "$LACHAN" migrate --noinput
+    quiet "$LACHAN" demo load
     mkdir -p "$LACHAN_DATA_DIR/media/evidence"
     echo "bằng chứng mẫu / sample evidence" >"$LACHAN_DATA_DIR/media/evidence/drill.txt"
     before=$(orm_counts)
