@@ -69,6 +69,8 @@ before_pg=$before
     echo "\$ ./scripts/restore.sh $b    # again: the database is no longer empty"
     if ./scripts/restore.sh "$b" >"$DRILL/again.log" 2>&1; then die "restore over data without --force succeeded"; fi
     tail -n 1 "$DRILL/again.log"
+    run ./scripts/restore.sh "$b" --force
+    [ "$(orm_counts)" = "$before_pg" ] || die "PostgreSQL drill: counts differ after --force"
 )
 echo
 echo "backup drill: OK (SQLite and PostgreSQL)"

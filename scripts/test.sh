@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run): lint, migrations, deploy check, pytest on SQLite
-# (with the browser tests), again on a private PostgreSQL, the Redis tests on a private redis-server.
+# (with the browser tests), again on a private PostgreSQL, the Redis tests on a private redis-server,
+# and a backup/restore drill (scripts/backup-drill.sh) on both databases.
 # Installs what is missing (venv + Python packages; postgresql, redis-server, chromium, gettext via apt).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -91,4 +92,5 @@ step check-deploy deploy_check
 step pytest-sqlite pytest_sqlite
 step pytest-postgres pytest_postgres
 step pytest-redis pytest_redis
+step backup-drill ./scripts/backup-drill.sh
 STEP=done
