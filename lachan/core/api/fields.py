@@ -66,6 +66,13 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def use_pk_only_optimization(self):
         return False
 
+    def get_choices(self, cutoff=None):
+        # The browsable API's drop-downs: keyed by primary key (the read representation is a dict).
+        queryset = self.get_queryset()
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {item.pk: self.display_value(item) for item in queryset}
+
     def to_representation(self, value):
         return brief(value, self.context.get("request"))
 
