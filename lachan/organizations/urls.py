@@ -6,7 +6,7 @@ app_name = "organizations"
 
 urlpatterns = [
     *crud_urls("units", "unit", list_view=views.UnitListView, detail_view=views.UnitDetailView,
-               edit_view=views.UnitEditView, delete_view=views.UnitDeleteView),
+               edit_view=views.UnitEditView, delete_view=views.UnitDeleteView, import_view=views.UnitImportView),
     *crud_urls("groups", "unitgroup", list_view=views.UnitGroupListView, detail_view=views.UnitGroupDetailView,
                edit_view=views.UnitGroupEditView, delete_view=views.UnitGroupDeleteView),
     *crud_urls("contacts", "contact", list_view=views.ContactListView, detail_view=views.ContactDetailView,

@@ -4,6 +4,7 @@ from lachan.core.scope import VIEW
 from lachan.core.views import generic
 
 from . import filtersets, forms, tables
+from .importers import CONTACT_EXPORTER, DIRECTORY_EXPORTER, GROUP_EXPORTER, UnitImporter, unit_exporter
 from .models import Contact, ExternalContact, Unit, UnitGroup
 from .services import unit_save_from_form
 
@@ -12,6 +13,7 @@ class UnitListView(generic.ObjectListView):
     model = Unit
     filterset_class = filtersets.UnitFilterSet
     table_class = tables.UnitTable
+    exporter = unit_exporter()
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("parent")
@@ -45,12 +47,14 @@ class UnitDeleteView(generic.ObjectDeleteView):
 
 class UnitImportView(generic.ObjectImportView):
     model = Unit
+    importer = UnitImporter
 
 
 class UnitGroupListView(generic.ObjectListView):
     model = UnitGroup
     filterset_class = filtersets.UnitGroupFilterSet
     table_class = tables.UnitGroupTable
+    exporter = GROUP_EXPORTER
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).annotate(unit_count=Count("units"))
@@ -76,6 +80,7 @@ class ContactListView(generic.ObjectListView):
     model = Contact
     filterset_class = filtersets.ContactFilterSet
     table_class = tables.ContactTable
+    exporter = CONTACT_EXPORTER
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit")
@@ -98,6 +103,7 @@ class ExternalContactListView(generic.ObjectListView):
     model = ExternalContact
     filterset_class = filtersets.ExternalContactFilterSet
     table_class = tables.ExternalContactTable
+    exporter = DIRECTORY_EXPORTER
 
 
 class ExternalContactDetailView(generic.ObjectDetailView):
