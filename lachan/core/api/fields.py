@@ -59,7 +59,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         if user is None:
             return queryset.none()
         condition = scope_filter(user, queryset.model, VIEW)
-        if self.extra_pks:
+        if self.extra_pks and condition:  # an empty Q() is "everything": OR-ing it would narrow it down
             condition |= Q(pk__in=self.extra_pks)
         return queryset.filter(condition)
 
