@@ -1,14 +1,22 @@
-from lachan.core.scope import VIEW
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views import View
+
+from lachan.core.scope import CHANGE, VIEW, can
 from lachan.core.views import generic
 
 from . import filtersets, forms, tables
+from .importers import EXPORTERS, IMPORTERS
 from .models import Domain, Host, InformationSystem, IPPrefix, Software, Website
+from .selectors import prefix_overlaps
 
 
 class InformationSystemListView(generic.ObjectListView):
     model = InformationSystem
     filterset_class = filtersets.InformationSystemFilterSet
     table_class = tables.InformationSystemTable
+    exporter = EXPORTERS["systems"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit")
@@ -36,10 +44,16 @@ class InformationSystemDeleteView(generic.ObjectDeleteView):
     model = InformationSystem
 
 
+class InformationSystemImportView(generic.ObjectImportView):
+    model = InformationSystem
+    importer = IMPORTERS["systems"]
+
+
 class HostListView(generic.ObjectListView):
     model = Host
     filterset_class = filtersets.HostFilterSet
     table_class = tables.HostTable
+    exporter = EXPORTERS["hosts"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit", "system")
@@ -61,10 +75,16 @@ class HostDeleteView(generic.ObjectDeleteView):
     model = Host
 
 
+class HostImportView(generic.ObjectImportView):
+    model = Host
+    importer = IMPORTERS["hosts"]
+
+
 class IPPrefixListView(generic.ObjectListView):
     model = IPPrefix
     filterset_class = filtersets.IPPrefixFilterSet
     table_class = tables.IPPrefixTable
+    exporter = EXPORTERS["prefixes"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit")
@@ -83,10 +103,16 @@ class IPPrefixDeleteView(generic.ObjectDeleteView):
     model = IPPrefix
 
 
+class IPPrefixImportView(generic.ObjectImportView):
+    model = IPPrefix
+    importer = IMPORTERS["prefixes"]
+
+
 class DomainListView(generic.ObjectListView):
     model = Domain
     filterset_class = filtersets.DomainFilterSet
     table_class = tables.DomainTable
+    exporter = EXPORTERS["domains"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit")
@@ -105,10 +131,16 @@ class DomainDeleteView(generic.ObjectDeleteView):
     model = Domain
 
 
+class DomainImportView(generic.ObjectImportView):
+    model = Domain
+    importer = IMPORTERS["domains"]
+
+
 class WebsiteListView(generic.ObjectListView):
     model = Website
     filterset_class = filtersets.WebsiteFilterSet
     table_class = tables.WebsiteTable
+    exporter = EXPORTERS["websites"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit", "system")
@@ -127,10 +159,16 @@ class WebsiteDeleteView(generic.ObjectDeleteView):
     model = Website
 
 
+class WebsiteImportView(generic.ObjectImportView):
+    model = Website
+    importer = IMPORTERS["websites"]
+
+
 class SoftwareListView(generic.ObjectListView):
     model = Software
     filterset_class = filtersets.SoftwareFilterSet
     table_class = tables.SoftwareTable
+    exporter = EXPORTERS["software"]
 
     def get_queryset(self, action=None):
         return super().get_queryset(action).select_related("unit", "host", "system")
@@ -147,3 +185,20 @@ class SoftwareEditView(generic.ObjectEditView):
 
 class SoftwareDeleteView(generic.ObjectDeleteView):
     model = Software
+
+
+class SoftwareImportView(generic.ObjectImportView):
+    model = Software
+    importer = IMPORTERS["software"]
+
+
+class IPPrefixOverlapsView(LoginRequiredMixin, View):
+    """Prefixes of different units that overlap (one holds the other), both within the user's scope."""
+
+    def get(self, request):
+        overlaps = prefix_overlaps(request.user)
+        page = Paginator(overlaps, 100).get_page(request.GET.get("page"))
+        return render(request, "inventory/prefix_overlaps.html", {
+            "page": page, "overlaps": page.object_list, "total": len(overlaps),
+            "can_change": can(request.user, IPPrefix, CHANGE),
+        })
