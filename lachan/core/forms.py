@@ -31,6 +31,20 @@ def style_widget(widget, *, invalid=False, small=False):
     return widget
 
 
+def localize_widget(widget):
+    """Dates are typed and shown dd/mm/yyyy whatever the browser's language (a native date input would show
+    mm/dd/yyyy in an English browser); text areas start at a reasonable height."""
+    if isinstance(widget, forms.DateInput) and not isinstance(widget, forms.DateTimeInput):
+        widget.input_type = "text"
+        widget.format = "%d/%m/%Y"
+        widget.attrs.setdefault("placeholder", _("dd/mm/yyyy"))
+        widget.attrs.setdefault("inputmode", "numeric")
+        widget.attrs.setdefault("autocomplete", "off")
+    elif isinstance(widget, forms.Textarea) and str(widget.attrs.get("rows")) == "10":
+        widget.attrs["rows"] = 4
+    return widget
+
+
 class BootstrapFormMixin:
     """Gives every widget its Bootstrap class once, centrally; after validation invalid fields also get
     ``is-invalid`` (Django itself adds ``aria-invalid`` and ``aria-describedby``)."""
@@ -38,7 +52,7 @@ class BootstrapFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            style_widget(field.widget)
+            style_widget(localize_widget(field.widget))
 
     def full_clean(self):
         super().full_clean()

@@ -135,10 +135,22 @@ def filter_field(field):
             "core/includes/filter_multi.html", {"field": field, "options": options, "checked": checked}
         )
     style_widget(widget, small=True)
+    _empty_choice_reads_any(field.field)
+    if isinstance(widget, forms.NullBooleanSelect):
+        widget.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
     if field.name == "q":
         widget.input_type = "search"
         widget.attrs.setdefault("placeholder", _("Search…"))
     return render_to_string("core/includes/filter_field.html", {"field": field})
+
+
+def _empty_choice_reads_any(form_field):
+    """A filter's empty choice means "no filter": say "Any" instead of Django's "---------"."""
+    if getattr(form_field, "empty_label", None) is not None:
+        form_field.empty_label = _("Any")
+    choices = getattr(form_field, "choices", None)
+    if isinstance(choices, list) and choices and choices[0][0] == "":
+        form_field.choices = [("", _("Any")), *choices[1:]]
 
 
 @register.filter
