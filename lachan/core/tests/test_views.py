@@ -28,8 +28,10 @@ SUFFIXES = ("_list", "_detail", "_add", "_edit")
 
 @pytest.fixture(autouse=True)
 def _english(settings):
-    """Assertions below read English source strings; the UI defaults to Vietnamese (see the last test)."""
+    """Assertions below read English source strings; the UI defaults to Vietnamese (see the last test).
+    A fast hasher: the six fixture users would otherwise cost seconds of PBKDF2 per test."""
     settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _ui_routes():
@@ -230,6 +232,8 @@ def test_security_level_badge_and_dates_dd_mm_yyyy(tree, users, client_for):
     # 20:30 UTC is 03:30 the next day in Asia/Ho_Chi_Minh.
     assert "02/01/2025 03:30" in detail
     assert "not been approved" in client.get(unset.get_absolute_url()).content.decode()
+    edit = client.get(reverse("inventory:informationsystem_edit", args=[system.pk])).content.decode()
+    assert re.search(r'<input type="text" name="approval_date" value="05/03/2024"[^>]*placeholder="[^"]+"', edit)
 
 
 @pytest.mark.django_db
@@ -339,6 +343,16 @@ def test_dashboard_query_count_does_not_grow_with_units(tree, users, client_for,
     with CaptureQueriesContext(connection) as large:
         assert client.get(reverse("core:dashboard")).status_code == 200
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+
+
+@pytest.mark.django_db
+def test_dashboard_of_a_user_without_unit_is_empty_not_an_error(client_for, db):
+    from lachan.accounts.models import User
+
+    orphan = User.objects.create_user("orphan", password="x", role="unit_member")
+    response = client_for(orphan).get(reverse("core:dashboard"))
+    assert response.status_code == 200
+    assert all(item["value"] == 0 for item in response.context["counts"] if item["key"] != "externalcontact")
 
 
 @pytest.mark.django_db
