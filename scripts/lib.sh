@@ -112,7 +112,7 @@ start_private_redis() {
     mkdir -p "$dir"
     REDIS_PORT=$(free_port)
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-        --logfile "$dir/redis.log" --daemonize no &
+        --logfile "$dir/redis.log" --daemonize no >/dev/null 2>&1 </dev/null &
     REDIS_PID=$!
     for i in $(seq 1 100); do
         [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
