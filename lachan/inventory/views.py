@@ -195,6 +195,8 @@ class SoftwareImportView(generic.ObjectImportView):
 class IPPrefixOverlapsView(LoginRequiredMixin, View):
     """Prefixes of different units that overlap (one holds the other), both within the user's scope."""
 
+    model = IPPrefix
+
     def get(self, request):
         overlaps = prefix_overlaps(request.user)
         page = Paginator(overlaps, 100).get_page(request.GET.get("page"))
