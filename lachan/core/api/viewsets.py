@@ -2,11 +2,11 @@ from contextlib import ExitStack
 
 from auditlog.context import set_actor
 from auditlog.middleware import AuditlogMiddleware
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 
 from lachan.core.scope import CHANGE, VIEW
 
@@ -51,6 +51,20 @@ class ScopedModelViewSet(AuditActorMixin, viewsets.ModelViewSet):
 
     def get_serializer_context(self):
         return super().get_serializer_context() | {"user": self.request.user}
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer):
+        # The serializers check uniqueness first; a concurrent write may still hit the constraint.
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            raise ValidationError({"non_field_errors": [_("An object with these values already exists.")]}) from None
 
     def perform_destroy(self, instance):
         try:

@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from lachan.core.api.serializers import ScopedModelSerializer, run_django_validator
 from lachan.inventory.models import Domain, Host, InformationSystem, IPPrefix, Software, Website
@@ -59,7 +60,10 @@ class DomainSerializer(ScopedModelSerializer):
 
 class WebsiteSerializer(ScopedModelSerializer):
     # ``url`` is every object's API link; the website's own address is ``website_url``.
-    website_url = serializers.URLField(source="url", max_length=500, label=Website._meta.get_field("url").verbose_name)
+    website_url = serializers.URLField(
+        source="url", max_length=500, label=Website._meta.get_field("url").verbose_name,
+        validators=[UniqueValidator(queryset=Website.objects.all())],
+    )
 
     class Meta:
         model = Website
