@@ -301,10 +301,9 @@ class ImportContext:
     """State shared by the importers of one run: the result, the current sheet and header, in-file
     references (``pending``), natural keys already seen (duplicates) and caches."""
 
-    def __init__(self, user, result, *, restricted):
+    def __init__(self, user, result):
         self.user = user
         self.result = result
-        self.restricted = restricted
         self.sheet = ""
         self.labels = {}
         self.pending = {}
@@ -360,6 +359,11 @@ class Importer:
     def required_columns(cls):
         return [c for c in cls.columns if c.required]
 
+    @classmethod
+    def export_queryset(cls, queryset):
+        """The queryset an export of this importer's columns reads (add select_related here)."""
+        return queryset
+
     # entry points -------------------------------------------------------------------------------------
 
     def run_upload(self, upload, *, dry_run=False, encoding=None):
@@ -395,7 +399,7 @@ class Importer:
 
     def run_sheets(self, sheets, *, dry_run=False, result=None):
         result = result or ImportResult(dry_run=dry_run)
-        ctx = ImportContext(self.user, result, restricted=self.restricted)
+        ctx = ImportContext(self.user, result)
         steps = self.prepare(sheets, ctx)
         if not result.ok or dry_run:
             return result
@@ -729,7 +733,3 @@ class ModelImporter(Importer):
     def snapshot(self, obj):
         return {f.attname: getattr(obj, f.attname) for f in self.model._meta.concrete_fields
                 if f.editable and not f.primary_key}
-
-    @classmethod
-    def export_queryset(cls, queryset):
-        return queryset
