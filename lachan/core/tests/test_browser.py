@@ -141,6 +141,13 @@ def test_htmx_live_search_filters_and_paginates_within_the_partial(page, tree, u
     expect(rows.first).to_contain_text("văn bản")
     assert page.evaluate("window.__sameDocument") is True
 
+    # Leaving for a detail page and coming back shows the whole list page again, never the cached partial.
+    page.locator("#object-table tbody tr a").first.click()
+    page.wait_for_url(re.compile(r"/inventory/systems/\d+/$"))
+    page.go_back()
+    expect(page.locator("nav.lc-navbar")).to_have_count(1)
+    expect(page.locator("#object-table [role=status]")).to_contain_text("55")
+
     # Reloading the pushed URL gives the full page with the same filtered table.
     page.reload()
     expect(page.locator("nav.lc-navbar")).to_have_count(1)
