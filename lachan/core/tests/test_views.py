@@ -316,6 +316,21 @@ def test_hostile_unit_name_is_escaped_on_list_detail_and_dashboard(tree, users, 
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
+@pytest.mark.django_db
+def test_hostile_text_in_detail_values_and_links(tree, users, client_for):
+    website = WebsiteFactory(unit=tree["a"], url="javascript:alert(1)//", name="Trang <b>bị</b> thay đổi",
+                             description="dòng 1\n<script>alert(2)</script>")
+    ContactFactory(unit=tree["a"], full_name="<svg onload=alert(3)>")
+    client = client_for(users["coordinator"])
+    html = client.get(website.get_absolute_url()).content.decode()
+    assert 'href="javascript:' not in html
+    assert "dòng 1<br>&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "Trang &lt;b&gt;bị&lt;/b&gt; thay đổi" in html and "<b>bị</b>" not in html
+    unit_html = client.get(tree["a"].get_absolute_url()).content.decode()
+    assert "<svg onload" not in unit_html and "&lt;svg onload=alert(3)&gt;" in unit_html
+    assert 'href="javascript:' not in unit_html
+
+
 # --- dashboards ---------------------------------------------------------------------------------
 
 
