@@ -27,7 +27,9 @@ PRODUCTION = {
 
 
 def _lachan(args, env, tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TASKS_BACKEND", *PRODUCTION}}
+    # A clean environment: nothing of the test run leaks in (e.g. DJANGO_ALLOW_ASYNC_UNSAFE, set for the
+    # browser tests, is itself a deploy-check error).
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
     clean |= {"LACHAN_DATA_DIR": str(tmp_path), "SECRET_KEY": secrets.token_urlsafe(50), **env}
     return subprocess.run([sys.executable, "-m", "lachan.cli", *args], env=clean, capture_output=True, text=True,
                           timeout=120)
