@@ -9,15 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test body are safe here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from django.urls import reverse  # noqa: E402
-from django.utils import translation  # noqa: E402
-
-from lachan.inventory.models import InformationSystem  # noqa: E402
-from lachan.testing.factories import (  # noqa: E402
+from lachan.inventory.models import InformationSystem
+from lachan.testing.factories import (
     ContactFactory,
     InformationSystemFactory,
     IPPrefixFactory,
@@ -47,7 +43,20 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def _async_unsafe_allowed():
+    """Playwright's sync API runs an event loop in this thread; the ORM calls of the test bodies are safe.
+    Set for this module's tests only: the variable must not leak into other tests (check --deploy flags it)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe_allowed):
     if not os.path.exists(CHROMIUM):
         _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set LACHAN_CHROMIUM)")
     try:
