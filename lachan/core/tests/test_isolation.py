@@ -679,6 +679,7 @@ class Sweep:
         if "format" not in route.params:
             self.assert_no_leak(route, self.request("get", url, route, {"format": "api"}, api=True),
                                 "browsable API list")
+        self.assert_no_leak(route, self.request("options", url, route, api=True), "API OPTIONS")
 
     def api_payload(self, model, viewset):
         """A's object as the API shows it, with every relation to a scoped model pointing at B's object."""
@@ -741,6 +742,10 @@ class Sweep:
                     self.problem(route, f"API {method.upper()} B's {model.__name__} → {response.status_code}, "
                                         f"expected {expected}")
                 self.assert_no_leak(route, response, f"API {method.upper()} B's object")
+            response = self.request("options", url, route, api=True)
+            self.assert_no_leak(route, response, "API OPTIONS on B's object")
+            if response.status_code == 200 and "PUT" in response.json().get("actions", {}):
+                self.problem(route, "API OPTIONS offers PUT on B's object")
             self.b_unchanged(route, model, "API write on B's object")
         own = self.world.a[model]
         url = self.url(route, **self.route_kwargs(route, own.pk))
