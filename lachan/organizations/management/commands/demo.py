@@ -45,9 +45,9 @@ class Command(BaseCommand):
                               % {"existing": existing})
         for model in loader.SUMMARY_MODELS:
             name = model._meta.model_name
-            self.stdout.write(_("  %(label)s: %(created)d created, %(existing)d already present")
+            self.stdout.write("  " + _("%(label)s: %(created)d created, %(existing)d already present")
                               % {"label": model._meta.verbose_name_plural, "created": result.created[name],
                                  "existing": result.existing[name]})
         if result.group_links:
-            self.stdout.write(_("  unit group links added to existing units: %(count)d") % {"count": result.group_links})
+            self.stdout.write("  " + _("unit group links added to existing units: %(count)d") % {"count": result.group_links})
         self.stdout.write("\n".join(loader.account_lines(result.accounts)))
