@@ -235,3 +235,15 @@ def test_list_query_count_does_not_grow_with_the_page(tree, users):
     _add_objects(tree, 4)
     many = {model.__name__: _list_queries(client, url) for model, url in urls.items()}
     assert few == many
+
+
+@pytest.mark.django_db
+def test_a_session_without_the_second_factor_cannot_use_the_api(tree, users, client_for, settings):
+    """Session authentication serves the browsable API; it must not be a way around the second factor."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["coordinator"]
+    HostFactory(unit=tree["b"])
+    response = client_for(users["coordinator"]).get(HOSTS)
+    assert response.status_code == 403
+    assert "results" not in response.json()
+    # Scripts use tokens issued by an administrator.
+    assert api_client_for(users["coordinator"]).get(HOSTS).json()["count"] == 1
