@@ -31,8 +31,16 @@ def api_url(obj, request):
         return None
 
 
+class Brief(dict):
+    """``{id, url, display}``; as a string it is the primary key, so that the browsable API's HTML forms
+    pre-select the current related object (a PUT from that form keeps the relation)."""
+
+    def __str__(self):
+        return str(self["id"])
+
+
 def brief(obj, request):
-    return {"id": obj.pk, "url": api_url(obj, request), "display": str(obj)}
+    return Brief(id=obj.pk, url=api_url(obj, request), display=str(obj))
 
 
 def context_user(field):

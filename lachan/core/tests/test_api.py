@@ -247,3 +247,15 @@ def test_a_session_without_the_second_factor_cannot_use_the_api(tree, users, cli
     assert "results" not in response.json()
     # Scripts use tokens issued by an administrator.
     assert api_client_for(users["coordinator"]).get(HOSTS).json()["count"] == 1
+
+
+@pytest.mark.django_db
+def test_browsable_form_preselects_the_current_relations(tree, users, client_for):
+    """A PUT from the browsable API's HTML form must not silently move the object to the first unit listed."""
+    system = InformationSystemFactory(unit=tree["a1"])
+    host = HostFactory(unit=tree["a1"], system=system)
+    html = client_for(users["admin_a"]).get(f"{HOSTS}{host.pk}/", {"format": "api"}).content.decode()
+    selected = re.findall(r'<option value="(\d+)"\s*selected', html)
+    assert str(tree["a1"].pk) in selected
+    assert str(system.pk) in selected
+    assert 'value="%d"' % tree["b"].pk not in html
