@@ -7,6 +7,7 @@ from lachan.testing.factories import UnitFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _settings(settings, tmp_path):
     settings.AXES_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TWO_FACTOR_REQUIRED_ROLES = []
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
@@ -18,9 +17,6 @@ class TwoFactorRequiredMiddleware:
     the language switch, static files, the health check) are open to a user who has not passed it.
     API clients authenticate with tokens (not sessions) and never reach this check; a browser
     session that has not passed the second factor gets a 403 from the API instead of the data.
-
-    Responses to authenticated users are also marked private and varying on ``HX-Request`` (htmx
-    partials share their URL with the full page, and must never be served from cache in its place).
     """
 
     def __init__(self, get_response):
@@ -47,10 +43,4 @@ class TwoFactorRequiredMiddleware:
             if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
                 return JsonResponse({"detail": _("Two-factor verification required.")}, status=403)
             return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
-        response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            patch_vary_headers(response, ("HX-Request",))
-            if "Cache-Control" not in response:
-                patch_cache_control(response, private=True, no_cache=True)
-        return response
+        return self.get_response(request)

@@ -25,6 +25,7 @@ class User(AbstractUser):
 
     scope_unit = "unit"
     scope_write_roles = ADMIN_ROLES
+    detail_hidden_fields = ("password", "is_superuser", "is_staff", "groups", "user_permissions")
 
     class Meta:
         ordering = ["username"]

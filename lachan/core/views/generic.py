@@ -88,14 +88,19 @@ class ObjectDetailView(ObjectViewMixin, View):
 
 
 def _display_fields(obj):
+    """Editable fields of ``obj`` for the detail page, minus the model's ``detail_hidden_fields``
+    (secrets and internals such as a user's password hash)."""
+    hidden = {"id", *getattr(obj, "detail_hidden_fields", ())}
     rows = []
     for field in obj._meta.fields:
-        if not field.editable or field.name in ("id",):
+        if not field.editable or field.name in hidden:
             continue
         getter = getattr(obj, f"get_{field.name}_display", None)
         value = getter() if getter else getattr(obj, field.name)
         rows.append((field.verbose_name, value, field))
     for field in obj._meta.many_to_many:
+        if field.name in hidden:
+            continue
         rows.append((field.verbose_name, ", ".join(str(o) for o in getattr(obj, field.name).all()), field))
     return rows
 
