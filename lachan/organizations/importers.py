@@ -343,6 +343,7 @@ class UnitImporter(Importer):
             group_ref = self.group_for(group.name, group.line, "", ctx) if group.name else None
             if group.name and group_ref is None:
                 continue
+            members = self.group_members(group_ref)
             for entry in group.units:
                 key = name_key(entry.name)
                 planned = by_key.get(key)
@@ -350,7 +351,10 @@ class UnitImporter(Importer):
                     ctx.warn(entry.line, "", _("“%(name)s” is listed again (line %(line)s): one unit, in each group "
                                                  "listed.") % {"name": entry.name, "line": planned.row})
                 else:
-                    planned = self.plan_appendix_unit(entry, siblings.get(key, []), taken, ctx)
+                    # A unit already in this group (wherever it sits in the tree) is the same unit;
+                    # otherwise a unit of that name under the chosen parent.
+                    matches = members.get(key) or siblings.get(key, [])
+                    planned = self.plan_appendix_unit(entry, matches, taken, ctx)
                     if planned is None:
                         continue
                     by_key[key] = planned
@@ -359,6 +363,19 @@ class UnitImporter(Importer):
             ctx.result.notes.append(_("%(group)s: %(count)s units.") % {
                 "group": group.name or _("(no group)"), "count": len(group.units)})
         return plan
+
+    def group_members(self, group_ref):
+        """Existing units of an existing group, by name key (units the importer may see; with
+        ``--parent``, only those inside that parent's subtree — elsewhere the same names are other units)."""
+        if not isinstance(group_ref, UnitGroup):
+            return {}
+        units = group_ref.units.restrict(self.user, VIEW)
+        if self.parent is not None:
+            units = units.filter(path__startswith=self.parent.path)
+        members = {}
+        for unit in units.prefetch_related("groups"):
+            members.setdefault(name_key(unit.name), []).append(unit)
+        return members
 
     def plan_appendix_unit(self, entry, matches, taken, ctx):
         if len(matches) > 1:

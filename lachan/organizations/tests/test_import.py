@@ -374,3 +374,19 @@ def test_cli_import_export_round_trip(tree, tmp_path):
     assert data["errors"] == [{"sheet": "", "row": 2, "column": "parent_code", "message": "No unit with code “NOPE”."}]
     with pytest.raises(CommandError, match="unknown unit code"):
         call_command("units", "import", str(source), "--parent", "NOPE", stdout=io.StringIO())
+
+
+@needs_seeds
+def test_appendix_recognises_units_already_in_its_group_elsewhere_in_the_tree(db):
+    """The demo (or an earlier import with --parent) placed the recipients under the city's
+    People's Committee; importing the letter again at the top level must not duplicate them."""
+    call_command("demo", "load", stdout=io.StringIO())
+    units_before = Unit.objects.count()
+    sizes_before = [g.units.count() for g in UnitGroup.objects.order_by("order")]
+    result = UnitImporter().run_path(APPENDIX)
+    assert result.ok, messages(result)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 88)
+    assert Unit.objects.count() == units_before
+    sizes = {g.name: g.units.count() for g in UnitGroup.objects.all()}
+    assert sizes["Khối các cơ quan Đảng thành phố"] == 7
+    assert [g.units.count() for g in UnitGroup.objects.order_by("order")] == sizes_before
