@@ -8,6 +8,8 @@ from lachan.testing.factories import UnitFactory, UserFactory
 def _settings(settings, tmp_path):
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # API throttling counts in the cache; tests make many requests quickly from one client.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     settings.TWO_FACTOR_REQUIRED_ROLES = []
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

@@ -253,7 +253,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "lachan.core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_THROTTLE_ANON", "60/min"), "user": env("API_THROTTLE_USER", "6000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lá Chắn API",

@@ -8,8 +8,10 @@ from .models import User
 
 
 @transaction.atomic
-def user_create(*, username, password, unit=None, role, email="", first_name="", last_name="", validate=True):
-    user = User(username=username, unit=unit, role=role, email=email, first_name=first_name, last_name=last_name)
+def user_create(*, username, password, unit=None, role, email="", first_name="", last_name="", phone="",
+                is_active=True, validate=True):
+    user = User(username=username, unit=unit, role=role, email=email, first_name=first_name, last_name=last_name,
+                phone=phone, is_active=is_active)
     if validate:
         validate_password(password, user)
     user.set_password(password)

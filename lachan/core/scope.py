@@ -43,8 +43,11 @@ def can(user, model, action=VIEW):
     return role in getattr(model, "scope_write_roles", WRITE_ROLES)
 
 
-def scope_filter(user, model, action=VIEW):
-    """A Q object limiting ``model`` rows to what ``user`` may ``action``."""
+def scope_filter(user, model, action=VIEW, prefix=""):
+    """A Q object limiting ``model`` rows to what ``user`` may ``action``.
+
+    ``prefix`` is prepended to the lookup, to apply the rule to related rows (e.g. counting only
+    the units of a group the user may see: ``scope_filter(user, Unit, prefix="units")``)."""
     role = user_role(user)
     if role is None or not can(user, model, action):
         return _nothing()
@@ -57,7 +60,17 @@ def scope_filter(user, model, action=VIEW):
     if unit is None:
         return _nothing()
     path_lookup = f"{unit_lookup}__path__startswith" if unit_lookup else "path__startswith"
+    if prefix:
+        path_lookup = f"{prefix}__{path_lookup}"
     return Q(**{path_lookup: unit.path})
+
+
+def scoped_count(user, relation, model):
+    """``Count(relation)`` over the related ``model`` rows the user may see."""
+    from django.db.models import Count
+
+    condition = scope_filter(user, model, VIEW, prefix=relation)
+    return Count(relation, filter=condition) if condition else Count(relation)
 
 
 class ScopedQuerySet(models.QuerySet):

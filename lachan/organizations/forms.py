@@ -19,7 +19,12 @@ class UnitForm(ScopedModelForm):
         # A unit admin places units only inside its own subtree.
         self.fields["parent"].required = unit_parent_required(self.user)
         if self.instance.pk:
-            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(path__startswith=self.instance.path)
+            parent = self.fields["parent"].queryset.exclude(path__startswith=self.instance.path)
+            if self.instance.parent_id:
+                # A unit admin's own unit sits under a parent outside their scope: it stays a valid
+                # (unchanged) choice, so the admin can edit their unit without moving it.
+                parent = parent | Unit.objects.filter(pk=self.instance.parent_id)
+            self.fields["parent"].queryset = parent
 
 
 class UnitGroupForm(ScopedModelForm):

@@ -1,6 +1,4 @@
-from django.db.models import Count
-
-from lachan.core.scope import VIEW
+from lachan.core.scope import VIEW, scoped_count
 from lachan.core.views import generic
 
 from . import filtersets, forms, tables
@@ -57,7 +55,7 @@ class UnitGroupListView(generic.ObjectListView):
     exporter = GROUP_EXPORTER
 
     def get_queryset(self, action=None):
-        return super().get_queryset(action).annotate(unit_count=Count("units"))
+        return super().get_queryset(action).annotate(unit_count=scoped_count(self.request.user, "units", Unit))
 
 
 class UnitGroupDetailView(generic.ObjectDetailView):

@@ -50,14 +50,9 @@ class UserSerializer(ScopedModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        extra = {name: validated_data.pop(name) for name in ("phone", "is_active") if name in validated_data}
         try:
             with transaction.atomic():
                 user = user_create(**validated_data)
-                if extra:
-                    for name, value in extra.items():
-                        setattr(user, name, value)
-                    user.save(update_fields=list(extra))
         except DjangoValidationError as exc:
             raise django_errors(exc) from None
         return user

@@ -390,3 +390,37 @@ def test_appendix_recognises_units_already_in_its_group_elsewhere_in_the_tree(db
     sizes = {g.name: g.units.count() for g in UnitGroup.objects.all()}
     assert sizes["Khối các cơ quan Đảng thành phố"] == 7
     assert [g.units.count() for g in UnitGroup.objects.order_by("order")] == sizes_before
+
+
+def test_group_unit_counts_only_count_units_in_scope(tree, users, client_for):
+    from lachan.testing.factories import UnitGroupFactory
+
+    group = UnitGroupFactory(name="Khối thử phạm vi")
+    tree["a"].groups.add(group)
+    tree["b"].groups.add(group)
+    tree["root"].groups.add(group)
+    client = client_for(users["member_a"])
+    response = client.get(reverse("organizations:unitgroup_list"), {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][0] == "Khối thử phạm vi" and rows[1][-1] == "1"
+    client_for(users["coordinator"])
+    response = client.get(reverse("organizations:unitgroup_list"), {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][-1] == "3"
+
+
+def test_unit_admin_edits_own_unit_keeping_its_parent(tree, users, client_for):
+    client = client_for(users["admin_a"])
+    unit = tree["a"]
+    response = client.post(reverse("organizations:unit_edit", args=[unit.pk]), {
+        "code": unit.code, "name": "Đơn vị A (đổi tên)", "kind": unit.kind, "parent": tree["root"].pk,
+        "is_active": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    unit.refresh_from_db()
+    assert unit.name == "Đơn vị A (đổi tên)" and unit.parent_id == tree["root"].pk
+    # but may not move it under another unit outside the scope
+    response = client.post(reverse("organizations:unit_edit", args=[unit.pk]), {
+        "code": unit.code, "name": unit.name, "kind": unit.kind, "parent": tree["b"].pk, "is_active": "on"})
+    assert response.status_code == 200
+    unit.refresh_from_db()
+    assert unit.parent_id == tree["root"].pk
