@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "lachan.organizations",
     "lachan.accounts",
     "lachan.inventory",
+    "lachan.intel",
 ]
 
 MIDDLEWARE = [
