@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -113,6 +114,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lachan.urls"
+# Widget templates come from the project templates too (core/widgets/…).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "lachan.wsgi.application"
 
 TEMPLATES = [
@@ -198,6 +201,8 @@ UPLOAD_MAX_BYTES = int(env("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "50000"))
+# Choice lists longer than this become a search box (forms and list filters).
+AUTOCOMPLETE_THRESHOLD = int(env("AUTOCOMPLETE_THRESHOLD", "100"))
 
 # Security
 SESSION_COOKIE_HTTPONLY = True

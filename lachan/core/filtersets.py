@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.scope import VIEW
+from lachan.core.widgets import use_autocomplete
 from lachan.organizations.models import Unit
 
 
@@ -22,6 +23,14 @@ class BaseFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     search_fields: tuple = ()
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            use_autocomplete(form)
+            return form
+        return super().form
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.scope import VIEW
 from lachan.core.validators import same_unit_errors
+from lachan.core.widgets import use_autocomplete
 
 
 def widget_css_class(widget):
@@ -74,6 +75,7 @@ class ScopedModelForm(BootstrapFormMixin, forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "restrict"):
                 field.queryset = queryset.restrict(user, VIEW)
+        use_autocomplete(self)
 
     def clean(self):
         cleaned = super().clean()

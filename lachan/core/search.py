@@ -33,6 +33,22 @@ class SearchGroup:
         return self.model._meta.verbose_name_plural
 
 
+def searchable_label(model):
+    """"app_label.model_name" when ``model`` is searchable (and so may be autocompleted), else None."""
+    meta = model._meta
+    path = f"{model.__module__}.{model.__name__}"
+    return f"{meta.app_label}.{meta.model_name}" if any(path == m for m, _f in SEARCHABLE) else None
+
+
+def filterset_for(label):
+    """The (model, filterset class) of a searchable "app_label.model_name", or None."""
+    for model_path, filterset_path in SEARCHABLE:
+        model = import_string(model_path)
+        if f"{model._meta.app_label}.{model._meta.model_name}" == label:
+            return model, import_string(filterset_path)
+    return None
+
+
 def search(user, query, request=None):
     query = (query or "").strip()
     if len(query) < 2:

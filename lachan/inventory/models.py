@@ -91,7 +91,10 @@ class IPPrefix(ScopedModel):
         verbose_name = _("IP prefix")
         verbose_name_plural = _("IP prefixes")
         constraints = [models.UniqueConstraint(fields=["unit", "prefix"], name="prefix_unique_per_unit")]
-        indexes = [models.Index(fields=["first_key", "last_key"], name="prefix_range_idx")]
+        indexes = [
+            models.Index(fields=["first_key", "last_key"], name="prefix_range_idx"),
+            models.Index(fields=["version", "first_key", "prefix_length"], name="prefix_order_idx"),
+        ]
 
     def __str__(self):
         return self.prefix

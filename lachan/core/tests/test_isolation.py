@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from types import ModuleType, SimpleNamespace
 
 import pytest
+from django.utils.module_loading import import_string
 from django import forms
 from django.apps import apps
 from django.db import models
@@ -55,6 +56,7 @@ NON_OBJECT_ROUTES = {
     "core:healthz": "liveness probe",
     "core:auditlog": "coordinators and auditors only (403 for unit users)",
     "core:search": "global search, every model through restrict(); checked with ?q= below",
+    "core:autocomplete": "choices of every searchable model through restrict(); checked per model below",
     "accounts:login": "login form",
     "accounts:logout": "logout (POST only)",
     "accounts:two_factor": "TOTP set-up/verification of the user themself",
@@ -628,6 +630,18 @@ class Sweep:
         for params in ({}, {"q": SEARCH_B}):
             response = self.request("get", url, route, params, api=route.name.startswith("api-"))
             self.assert_no_leak(route, response, f"GET {params or ''}")
+        if route.name == "core:autocomplete":
+            from lachan.core.search import SEARCHABLE, searchable_label
+
+            for model_path, _filterset in SEARCHABLE:
+                label = searchable_label(import_string(model_path))
+                for term in ("", SEARCH_B, "198.51.100", "192.0.2"):
+                    response = self.request("get", url, route, {"model": label, "term": term})
+                    self.assert_no_leak(route, response, f"GET model={label} term={term!r}")
+                if label == "inventory.informationsystem":
+                    response = self.request("get", url, route, {"model": label, "term": SEARCH_A})
+                    if MARKER_A not in body_text(response):
+                        self.problem(route, "autocomplete does not offer A's own system (positive control)")
         if route.name == "core:search":
             response = self.request("get", url, route, {"q": SEARCH_A})
             if MARKER_A not in body_text(response):
