@@ -40,7 +40,7 @@ Rules (the brute-force reference in the tests follows the same ones):
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -111,6 +111,8 @@ class MatchResult:
     index: np.ndarray  # prefix index per input, -1 = no prefix (unmatched, bogon not matched, or bad)
     bad: list  # [(position, reason)] for input that is not an address
     bogon_code: np.ndarray  # int8 per input: 0 = not a bogon, otherwise BOGON_KINDS[code]
+    careful: list = field(default_factory=list)  # positions whose text was not a plain address token
+    # (CIDR, surrounding spaces, scope id, junk): quote/neutralise these when writing the text out
 
     @property
     def bogon(self):
@@ -140,14 +142,7 @@ def _slow_address(value):
         if "/" in text:
             address = ipaddress.ip_network(text, strict=False).network_address
         else:
-            try:
-                packed = _pton6(text)
-            except OSError:
-                address = ipaddress.ip_address(text)
-            else:
-                if packed[:12] == _MAPPED_HEAD:
-                    return 4, packed[12:]
-                return 6, packed
+            address = ipaddress.ip_address(text)
     except ValueError:
         shown = text if len(text) <= 60 else text[:57] + "…"
         return None, _("not an IP address: “%(value)s”") % {"value": shown}
@@ -158,14 +153,27 @@ def _slow_address(value):
 
 def _convert(ips):
     """Column of address text → (v4 uint32 per position, is_v4 mask or None when all are IPv4,
-    v6 positions, v6 S16 keys, bad list)."""
+    v6 positions, v6 S16 keys, bad list, careful positions).
+
+    IPv4 text goes through ``inet_pton`` mapped over the whole column (C speed); IPv6 text through
+    ``inet_pton`` one by one; the rest (CIDR, spaces, scope ids, junk) through ``ipaddress``; those
+    last positions are "careful": their text is not a plain address token."""
     parts = list(map(_v4_or_none, ips))
     others = [i for i, part in enumerate(parts) if part is None] if None in parts else []
-    bad = []
+    bad, careful = [], []
     v6_pos, v6_keys = [], []
     not_v4 = []
     for i in others:
-        version, value = _slow_address(ips[i])
+        text = ips[i]
+        try:
+            value = _pton6(text)
+        except (OSError, TypeError):
+            careful.append(i)
+            version, value = _slow_address(text)
+        else:
+            version = 6
+            if value[:12] == _MAPPED_HEAD:
+                version, value = 4, value[12:]
         if version == 4:
             parts[i] = value
             continue
@@ -182,7 +190,7 @@ def _convert(ips):
         is_v4 = np.ones(len(parts), dtype=bool)
         is_v4[not_v4] = False
     v6 = np.frombuffer(b"".join(v6_keys), dtype="S16") if v6_keys else np.empty(0, dtype="S16")
-    return v4, is_v4, np.asarray(v6_pos, dtype=np.intp), v6, bad
+    return v4, is_v4, np.asarray(v6_pos, dtype=np.intp), v6, bad, careful
 
 
 # --- the flattened tables --------------------------------------------------------------------------------
@@ -328,6 +336,11 @@ class PrefixMatcher:
     def label(self, index):
         return self._labels[index]
 
+    @property
+    def labels(self):
+        """Every prefix's label, by prefix index (read-only use)."""
+        return self._labels
+
     def ref(self, index):
         """The IPPrefix pk of prefix ``index`` for a matcher built by ``from_queryset``, else None."""
         return self.refs[index] if self.refs is not None else None
@@ -341,7 +354,7 @@ class PrefixMatcher:
         """``MatchResult`` for a sequence of address text (``str``; ``None`` counts as empty)."""
         ips = ips if isinstance(ips, list) else list(ips)
         n = len(ips)
-        v4, is_v4, v6_pos, v6, bad = _convert(ips)
+        v4, is_v4, v6_pos, v6, bad, careful = _convert(ips)
         index = np.full(n, -1, dtype=np.intp)
         bogon = np.full(n, -1, dtype=np.int8)  # bogon table owner: kind code - 1; bad input stays -1
         if is_v4 is None:
@@ -360,7 +373,7 @@ class PrefixMatcher:
             if self.allow_documentation:
                 blocked &= bogon != BOGON_KINDS.index(DOCUMENTATION)
             index[blocked] = -1
-        return MatchResult(index=index, bad=bad, bogon_code=bogon)
+        return MatchResult(index=index, bad=bad, bogon_code=bogon, careful=careful)
 
     def match(self, ips):
         """``(prefix_index, bad)``: per input the index of the most specific prefix holding it (-1 for

@@ -5,6 +5,7 @@ import ipaddress
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -247,7 +248,8 @@ def test_cidr_input_matches_by_network_address():
 def test_bad_input_is_reported_with_its_position_never_dropped():
     matcher = PrefixMatcher([("0.0.0.0/0", "all")], match_bogons=True)
     ips = ["1.2.3.4", "", None, "1.2.3", "01.2.3.4", "x" * 200, " 5.6.7.8 ", "1.2.3.4/33", "2001:db8::/129"]
-    index, bad = matcher.match(ips)
+    with translation.override("en"):
+        index, bad = matcher.match(ips)
     assert len(index) == len(ips)
     assert [i for i, _reason in bad] == [1, 2, 3, 4, 5, 7, 8]
     reasons = dict(bad)
