@@ -124,13 +124,6 @@ class MatchResult:
 
 # --- address text → integers ---------------------------------------------------------------------------
 
-def _v4_or_none(text):
-    try:
-        return _pton4(text)
-    except (OSError, TypeError):
-        return None
-
-
 def _slow_address(value):
     """(4, packed) / (6, packed) / (None, reason) for what the strict fast path rejected."""
     if value is None:
@@ -151,46 +144,73 @@ def _slow_address(value):
     return address.version, address.packed
 
 
+def _packer(family, size):
+    """A function ``(position, text) → packed bytes`` for ``map``: ``inet_pton`` of the family, or
+    ``size`` zero bytes after noting the position in the returned list of failures."""
+    pton = partial(socket.inet_pton, family)
+    zero = bytes(size)
+    failed = []
+
+    def pack(position, text):
+        try:
+            return pton(text)
+        except (OSError, TypeError):
+            failed.append(position)
+            return zero
+
+    return pack, failed
+
+
 def _convert(ips):
     """Column of address text → (v4 uint32 per position, is_v4 mask or None when all are IPv4,
     v6 positions, v6 S16 keys, bad list, careful positions).
 
-    IPv4 text goes through ``inet_pton`` mapped over the whole column (C speed); IPv6 text through
-    ``inet_pton`` one by one; the rest (CIDR, spaces, scope ids, junk) through ``ipaddress``; those
-    last positions are "careful": their text is not a plain address token."""
-    parts = list(map(_v4_or_none, ips))
-    others = [i for i, part in enumerate(parts) if part is None] if None in parts else []
+    IPv4 text goes through ``inet_pton`` mapped over the whole column (C speed, no Python loop of our
+    own); what it rejects through ``inet_pton`` for IPv6, again mapped; the rest (CIDR, spaces, scope ids,
+    junk) through ``ipaddress`` one by one — those positions are "careful": their text is not a plain
+    address token."""
+    n = len(ips)
+    pack4, failed4 = _packer(socket.AF_INET, 4)
+    v4 = np.frombuffer(b"".join(map(pack4, range(n), ips)), dtype=">u4").astype(np.uint32)
+    if not failed4:
+        return v4, None, np.empty(0, dtype=np.intp), np.empty(0, dtype="S16"), [], []
+
+    others = np.asarray(failed4, dtype=np.intp)
+    texts = [ips[i] for i in failed4]
+    pack6, failed6 = _packer(socket.AF_INET6, 16)
+    raw6 = np.frombuffer(b"".join(map(pack6, range(len(texts)), texts)), dtype=np.uint8).reshape(-1, 16)
+    is6 = np.ones(len(texts), dtype=bool)
+    is6[failed6] = False
+    mapped = is6 & (raw6[:, :12] == np.frombuffer(_MAPPED_HEAD, dtype=np.uint8)).all(axis=1)
+    if mapped.any():  # ::ffff:a.b.c.d is the IPv4 address a.b.c.d
+        v4[others[mapped]] = raw6[mapped, 12:].copy().view(">u4").ravel()
+        is6 &= ~mapped
+    v6_pos = [others[is6]]
+    v6_keys = [raw6[is6].copy().view("S16").ravel()]
+    not_v4 = others[is6]
+
     bad, careful = [], []
-    v6_pos, v6_keys = [], []
-    not_v4 = []
-    for i in others:
-        text = ips[i]
-        try:
-            value = _pton6(text)
-        except (OSError, TypeError):
-            careful.append(i)
-            version, value = _slow_address(text)
-        else:
-            version = 6
-            if value[:12] == _MAPPED_HEAD:
-                version, value = 4, value[12:]
+    slow6_pos, slow6_keys, slow_not_v4 = [], [], []
+    for k in failed6:
+        i = failed4[k]
+        careful.append(i)
+        version, value = _slow_address(texts[k])
         if version == 4:
-            parts[i] = value
+            v4[i] = int.from_bytes(value, "big")
             continue
-        parts[i] = _ZERO4
-        not_v4.append(i)
+        slow_not_v4.append(i)
         if version == 6:
-            v6_pos.append(i)
-            v6_keys.append(value)
+            slow6_pos.append(i)
+            slow6_keys.append(value)
         else:
             bad.append((i, value))
-    v4 = np.frombuffer(b"".join(parts), dtype=">u4").astype(np.uint32)
-    is_v4 = None
-    if not_v4:
-        is_v4 = np.ones(len(parts), dtype=bool)
-        is_v4[not_v4] = False
-    v6 = np.frombuffer(b"".join(v6_keys), dtype="S16") if v6_keys else np.empty(0, dtype="S16")
-    return v4, is_v4, np.asarray(v6_pos, dtype=np.intp), v6, bad, careful
+    if slow6_pos:
+        v6_pos.append(np.asarray(slow6_pos, dtype=np.intp))
+        v6_keys.append(np.frombuffer(b"".join(slow6_keys), dtype="S16"))
+    is_v4 = np.ones(n, dtype=bool)
+    is_v4[not_v4] = False
+    is_v4[slow_not_v4] = False
+    return v4, is_v4, np.concatenate(v6_pos), np.concatenate(v6_keys), bad, careful
 
 
 # --- the flattened tables --------------------------------------------------------------------------------
@@ -240,6 +260,29 @@ class _Table:
         return self.owner[np.searchsorted(self.starts, keys, side="right") - 1]
 
 
+class _Classifier:
+    """A prefix table merged with the bogon table of the same family, the bogon policy applied: one
+    ``searchsorted`` gives both the owning prefix and the bogon kind of an address."""
+
+    def __init__(self, table, bogons, *, match_bogons, allow_documentation):
+        self.starts = np.union1d(table.starts, bogons.starts)  # both start at 0
+        self.owner = table.lookup(self.starts)
+        self.code = (bogons.lookup(self.starts) + 1).astype(np.int8)  # bogon table owner: kind code - 1
+        if not match_bogons:
+            blocked = self.code > 0
+            if allow_documentation:
+                blocked &= self.code != BOGON_KINDS.index(DOCUMENTATION)
+            self.owner[blocked] = -1
+        self.segments = len(table)
+
+    def lookup(self, keys):
+        """(prefix index, bogon code) per key."""
+        if not len(keys):
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int8)
+        at = np.searchsorted(self.starts, keys, side="right") - 1
+        return self.owner[at], self.code[at]
+
+
 def _range(network):
     """(version, first, last) as integers; IPv4-mapped IPv6 prefixes become IPv4."""
     first = int(network.network_address)
@@ -275,8 +318,10 @@ class PrefixMatcher:
         self._build(intervals)
 
     def _build(self, intervals):
-        self._v4 = _Table(intervals[4], 4)
-        self._v6 = _Table(intervals[6], 6)
+        bogons = _bogon_tables()
+        policy = {"match_bogons": self.match_bogons, "allow_documentation": self.allow_documentation}
+        self._v4 = _Classifier(_Table(intervals[4], 4), bogons[4], **policy)
+        self._v6 = _Classifier(_Table(intervals[6], 6), bogons[6], **policy)
 
     @classmethod
     def _from_ranges(cls, rows, **policy):
@@ -348,31 +393,21 @@ class PrefixMatcher:
     @property
     def segments(self):
         """Number of disjoint segments (IPv4, IPv6) after flattening: for tests and benchmarks."""
-        return len(self._v4), len(self._v6)
+        return self._v4.segments, self._v6.segments
 
     def classify(self, ips):
         """``MatchResult`` for a sequence of address text (``str``; ``None`` counts as empty)."""
         ips = ips if isinstance(ips, list) else list(ips)
         n = len(ips)
         v4, is_v4, v6_pos, v6, bad, careful = _convert(ips)
-        index = np.full(n, -1, dtype=np.intp)
-        bogon = np.full(n, -1, dtype=np.int8)  # bogon table owner: kind code - 1; bad input stays -1
         if is_v4 is None:
-            index[:] = self._v4.lookup(v4)
-            bogon[:] = _bogons()._v4.lookup(v4)
+            index, bogon = self._v4.lookup(v4)
         else:
-            keys = v4[is_v4]
-            index[is_v4] = self._v4.lookup(keys)
-            bogon[is_v4] = _bogons()._v4.lookup(keys)
-        if len(v6_pos):
-            index[v6_pos] = self._v6.lookup(v6)
-            bogon[v6_pos] = _bogons()._v6.lookup(v6)
-        bogon += 1  # owner -1 (not a bogon) → code 0
-        if not self.match_bogons:
-            blocked = bogon > 0
-            if self.allow_documentation:
-                blocked &= bogon != BOGON_KINDS.index(DOCUMENTATION)
-            index[blocked] = -1
+            index = np.full(n, -1, dtype=np.intp)
+            bogon = np.zeros(n, dtype=np.int8)
+            index[is_v4], bogon[is_v4] = self._v4.lookup(v4[is_v4])
+            if len(v6_pos):
+                index[v6_pos], bogon[v6_pos] = self._v6.lookup(v6)
         return MatchResult(index=index, bad=bad, bogon_code=bogon, careful=careful)
 
     def match(self, ips):
@@ -396,21 +431,18 @@ class PrefixMatcher:
         return out
 
 
-_BOGON_MATCHER = None
+_BOGON_TABLES = {}
 
 
-def _bogons():
-    """The bogon table as a matcher whose owners are (BOGON_KINDS code - 1)."""
-    global _BOGON_MATCHER
-    if _BOGON_MATCHER is None:
-        matcher = PrefixMatcher.__new__(PrefixMatcher)
+def _bogon_tables():
+    """{4: _Table, 6: _Table} of ``BOGONS`` whose owners are (BOGON_KINDS code - 1)."""
+    if not _BOGON_TABLES:
         intervals = {4: [], 6: []}
         for index, (text, kind) in enumerate(BOGONS):
             version, first, last = _range(ipaddress.ip_network(text))
             intervals[version].append((first, last, (0, index), BOGON_KINDS.index(kind) - 1))
-        matcher._build(intervals)
-        _BOGON_MATCHER = matcher
-    return _BOGON_MATCHER
+        _BOGON_TABLES.update({version: _Table(intervals[version], version) for version in (4, 6)})
+    return _BOGON_TABLES
 
 
 def bogon_kinds(ips):
