@@ -19,6 +19,16 @@ MENU = [
         (_("Websites"), "inventory:website_list"),
         (_("Software"), "inventory:software_list"),
     ]),
+    (_("Threat intelligence"), [
+        (_("Cleanup cases"), "intel:case_list"),
+        (_("Trends"), "intel:trends"),
+        (_("Sightings"), "intel:sighting_list"),
+        (_("Feed imports"), "intel:feedimport_list"),
+        (_("Feeds"), "intel:feed_list"),
+        (_("Indicators"), "intel:indicator_list"),
+        (_("ASN assignments"), "intel:asnassignment_list"),
+        (_("Notifications"), "intel:notification_list"),
+    ]),
 ]
 
 
@@ -41,6 +51,8 @@ def navigation(request):
         admin_items.append((_("Users"), reverse("accounts:user_list")))
     if user.is_coordinator or user.effective_role == "auditor":
         admin_items.append((_("Audit log"), reverse("core:auditlog")))
+    if user.is_coordinator or user.effective_role == "auditor":
+        admin_items.append((_("Unmapped addresses"), reverse("intel:unmapped_queue")))
     if admin_items:
         menu.append(_group(_("Administration"), admin_items, path))
     return {"nav_menu": menu}

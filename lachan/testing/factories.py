@@ -2,10 +2,21 @@
 (the isolation sweep) can build an object of any scoped model for a given unit."""
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from lachan.accounts.choices import Role
 from lachan.accounts.models import User
+from lachan.intel.models import (
+    AsnAssignment,
+    Case,
+    Feed,
+    FeedImport,
+    Indicator,
+    Notification,
+    Sighting,
+    UnmappedIP,
+)
 from lachan.inventory.models import Domain, Host, InformationSystem, IPPrefix, Software, Website
 from lachan.organizations.models import Contact, ExternalContact, Unit, UnitGroup
 from lachan.organizations.services import unit_create
@@ -120,6 +131,86 @@ class SoftwareFactory(DjangoModelFactory):
     version = "2.4.49"
 
 
+# --- intel (issue 4) ---------------------------------------------------------------------------------
+
+
+class FeedFactory(DjangoModelFactory):
+    class Meta:
+        model = Feed
+
+    name = factory.Sequence(lambda n: f"Danh sách botnet {n}")
+
+
+class FeedImportFactory(DjangoModelFactory):
+    class Meta:
+        model = FeedImport
+
+    feed = factory.SubFactory(FeedFactory)
+    file_name = factory.Sequence(lambda n: f"botnet-{n}.csv")
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    started = factory.LazyFunction(timezone.now)
+    finished = factory.LazyFunction(timezone.now)
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    unit = factory.SubFactory(UnitFactory)
+    ip = factory.Sequence(lambda n: f"203.0.{113 + n // 250 % 10}.{n % 250 + 1}")
+    family = "mirai"
+    first_seen = factory.LazyFunction(timezone.now)
+    last_seen = factory.LazyFunction(timezone.now)
+
+
+class SightingFactory(DjangoModelFactory):
+    class Meta:
+        model = Sighting
+
+    unit = factory.SubFactory(UnitFactory)
+    case = factory.SubFactory(CaseFactory, unit=factory.SelfAttribute("..unit"))
+    feed_import = factory.SubFactory(FeedImportFactory)
+    ip = factory.SelfAttribute("case.ip")
+    family = "mirai"
+    seen = factory.LazyFunction(timezone.now)
+
+
+class UnmappedIPFactory(DjangoModelFactory):
+    class Meta:
+        model = UnmappedIP
+
+    feed_import = factory.SubFactory(FeedImportFactory)
+    ip = factory.Sequence(lambda n: f"100.{64 + n // 250 % 60}.{n % 250}.9")
+    asn = 64500
+
+
+class AsnAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = AsnAssignment
+
+    unit = factory.SubFactory(UnitFactory)
+    asn = factory.Sequence(lambda n: 4200000000 + n)
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    kind = "domain"
+    value = factory.Sequence(lambda n: f"c2-{n}.example.net")
+    first_seen = factory.LazyFunction(timezone.now)
+    last_seen = factory.LazyFunction(timezone.now)
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    unit = factory.SubFactory(UnitFactory)
+    feed_import = factory.SubFactory(FeedImportFactory)
+    channel = "digest"
+
+
 FACTORIES = {
     Unit: UnitFactory,
     UnitGroup: UnitGroupFactory,
@@ -132,6 +223,14 @@ FACTORIES = {
     Domain: DomainFactory,
     Website: WebsiteFactory,
     Software: SoftwareFactory,
+    Feed: FeedFactory,
+    FeedImport: FeedImportFactory,
+    Case: CaseFactory,
+    Sighting: SightingFactory,
+    UnmappedIP: UnmappedIPFactory,
+    AsnAssignment: AsnAssignmentFactory,
+    Indicator: IndicatorFactory,
+    Notification: NotificationFactory,
 }
 
 

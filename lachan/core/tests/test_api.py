@@ -95,6 +95,8 @@ def test_root_lists_every_endpoint(users):
         "organizations/units", "organizations/groups", "organizations/contacts", "organizations/directory",
         "accounts/users", "inventory/systems", "inventory/hosts", "inventory/prefixes", "inventory/domains",
         "inventory/websites", "inventory/software",
+        "intel/feeds", "intel/unmapped", "intel/cases", "intel/imports", "intel/indicators", "intel/sightings",
+        "intel/asns", "intel/notifications",
     }
     assert set(endpoints) == expected
     assert {key.split("/")[0] for key in endpoints} == set(API_APPS)

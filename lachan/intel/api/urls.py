@@ -1,0 +1,12 @@
+from . import views
+
+routes = [
+    ("feeds", views.FeedViewSet, "feed"),
+    ("unmapped", views.UnmappedIPViewSet, "unmappedip"),
+    ("cases", views.CaseViewSet, "case"),
+    ("imports", views.FeedImportViewSet, "feedimport"),
+    ("indicators", views.IndicatorViewSet, "indicator"),
+    ("sightings", views.SightingViewSet, "sighting"),
+    ("asns", views.AsnAssignmentViewSet, "asnassignment"),
+    ("notifications", views.NotificationViewSet, "notification"),
+]
