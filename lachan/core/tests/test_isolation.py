@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from types import ModuleType, SimpleNamespace
 
 import pytest
-from django.utils.module_loading import import_string
 from django import forms
 from django.apps import apps
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.module_loading import import_string
 from rest_framework.authtoken.models import Token
 from rest_framework.relations import ManyRelatedField, RelatedField
 
