@@ -101,18 +101,21 @@ class ImportPlan:
 
 
 def _family(value):
-    return (value or "").strip().lower()[:100]
+    return _text(value, 100).strip().lower()
 
 
 def _text(value, limit):
-    return "" if value is None else str(value)[:limit]
+    # NUL is refused by PostgreSQL text columns; a misdecoded line must not fail the whole import.
+    return "" if value is None else str(value).replace("\x00", "")[:limit]
 
 
-def _int_or_none(value):
+def _int_or_none(value, high=2 ** 32 - 1):
+    """An int in 0..high (ports, AS numbers), else None: out-of-range values are evidence in ``raw`` only."""
     try:
-        return int(value) if value is not None and value != "" else None
+        number = int(value) if value is not None and value != "" else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 <= number <= high else None
 
 
 class Mapper:
@@ -173,7 +176,7 @@ class Mapper:
             hit = plan.hits.get(key)
             when = seen[i]
             if hit is None:
-                plan.hits[key] = _Hit(when, when, 1, _int_or_none(batch.port[i]), batch.protocol[i],
+                plan.hits[key] = _Hit(when, when, 1, _int_or_none(batch.port[i], 65535), batch.protocol[i],
                                       _int_or_none(asns[i]), batch.destination[i], batch.line[i], batch.raw[i], via_asn)
             else:
                 hit.count += 1

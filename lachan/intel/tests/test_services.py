@@ -260,3 +260,19 @@ def test_unit_users_may_not_import(run, feed, users):
     with pytest.raises(ValidationError):
         run(LIST_1, feed=feed, by=users["admin_a"])
     assert not FeedImport.objects.exists()
+
+
+def test_hostile_values_are_kept_as_evidence_without_failing_the_import(feed, users, prefixes, monkeypatch, tmp_path):
+    def weird_parse(source, **options):
+        batch = EventBatch()
+        batch.append(ip="45.10.1.1", line=2, raw="45.10.1.1\x00,=cmd|' /C calc'!A0", family="Mi\x00rai",
+                     port=99999999, asn=-5, destination="x" * 5000, protocol="tcp")
+        yield batch
+
+    monkeypatch.setattr(services, "_parse", weird_parse)
+    path = tmp_path / "weird.csv"
+    path.write_text("whatever")
+    services.feed_import(file=path, feed=feed, by=users["coordinator"])
+    sighting = Sighting.objects.get()
+    assert (sighting.family, sighting.port, sighting.asn) == ("mirai", None, None)
+    assert "\x00" not in sighting.raw and len(sighting.destination) == 500
