@@ -11,6 +11,15 @@ import pytest
 from lachan.core import tabular
 from lachan.core.tabular import TabularError
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the Vietnamese catalogue is checked by test_i18n)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 VIETNAMESE = "mã;tên;địa chỉ\nSO-YT;Sở Y tế;Số 1 Đường Lê Lợi, Hải Phòng\nQ-NQ;Quận Ngô Quyền;Ủy ban nhân dân\n"
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 

@@ -10,9 +10,17 @@ from django_tables2 import RequestConfig
 
 from lachan.core.tables import ObjectTable
 
+# django-auditlog ships no Vietnamese catalogue: our own labels for its actions.
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: _("created"),
+    LogEntry.Action.UPDATE: _("changed"),
+    LogEntry.Action.DELETE: _("deleted"),
+    LogEntry.Action.ACCESS: _("viewed"),
+}
+
 
 class LogEntryFilterSet(django_filters.FilterSet):
-    action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices, label=_("Action"))
+    action = django_filters.ChoiceFilter(choices=list(ACTION_LABELS.items()), label=_("Action"))
     q = django_filters.CharFilter(field_name="object_repr", lookup_expr="icontains", label=_("Object"))
     actor = django_filters.CharFilter(field_name="actor__username", lookup_expr="icontains", label=_("User"))
 
@@ -24,7 +32,7 @@ class LogEntryFilterSet(django_filters.FilterSet):
 class LogEntryTable(ObjectTable):
     timestamp = tables.DateTimeColumn(verbose_name=_("Time"), format="d/m/Y H:i:s")
     actor = tables.Column(verbose_name=_("User"))
-    action = tables.Column(verbose_name=_("Action"), accessor="get_action_display")
+    action = tables.Column(verbose_name=_("Action"))
     content_type = tables.Column(verbose_name=_("Type"))
     object_repr = tables.Column(verbose_name=_("Object"))
     changes_display = tables.TemplateColumn(
@@ -32,6 +40,9 @@ class LogEntryTable(ObjectTable):
         verbose_name=_("Changes"), orderable=False,
     )
     remote_addr = tables.Column(verbose_name=_("IP address"))
+
+    def render_action(self, value):
+        return ACTION_LABELS.get(value, value)
 
     class Meta(ObjectTable.Meta):
         model = LogEntry

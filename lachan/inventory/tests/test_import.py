@@ -32,7 +32,8 @@ LIST_URLS = {"systems": "informationsystem", "hosts": "host", "prefixes": "ippre
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages too, not only messages built in the test
     with translation.override("en"):
         yield
 

@@ -28,8 +28,9 @@ BOM = b"\xef\xbb\xbf"
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(client, settings):
     """Messages are asserted in the source language (the Vietnamese catalogue is maintained separately)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # pages too, not only messages built in the test
     with translation.override("en"):
         yield
 
