@@ -41,7 +41,7 @@ Rules (the brute-force reference in the tests follows the same ones):
 import ipaddress
 import socket
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -448,15 +448,17 @@ def _bogon_tables():
 def bogon_kinds(ips):
     """Per address the bogon kind (``"private"``, ``"documentation"``, …) or None (public or not an
     address)."""
-    codes = _EMPTY.classify(ips).bogon_code
+    codes = _empty().classify(ips).bogon_code
     return [BOGON_KINDS[c] for c in codes.tolist()]
 
 
 def is_bogon(ips):
     """Boolean array: which addresses are bogons (see ``BOGONS``). A single string gives a bool."""
     if isinstance(ips, str):
-        return bool(_EMPTY.classify([ips]).bogon[0])
-    return _EMPTY.classify(ips).bogon
+        return bool(_empty().classify([ips]).bogon[0])
+    return _empty().classify(ips).bogon
 
 
-_EMPTY = PrefixMatcher([])
+@cache
+def _empty():
+    return PrefixMatcher([])

@@ -1,0 +1,207 @@
+"""`lachan feeds match`: stateless matching of a feed against a prefix,unit list, on real files.
+
+No test here is marked ``django_db``: pytest-django refuses any database access in them, so every
+in-process run below also shows that the command never touches the database; the subprocess test
+shows it with a database that cannot be reached at all."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parents[3]
+FEEDS = ROOT.parent / "shared" / "data" / "feeds"
+SHADOWSERVER_HEADER = (
+    '"timestamp","protocol","src_ip","src_port","src_asn","src_geo","src_region","src_city","src_hostname",'
+    '"src_naics","src_sector","device_vendor","device_type","device_model","dst_ip","dst_port","dst_asn","dst_geo",'
+    '"dst_region","dst_city","dst_hostname","dst_naics","dst_sector","public_source","infection","family","tag",'
+    '"application","version","event_id"')
+
+PREFIXES = """prefix,unit
+203.0.113.0/24,BO-A
+203.0.113.128/25,SO-B
+203.0.113.200/32,SO-B-HOST
+203.0.113.128/25,LATER-DUPLICATE
+198.51.100.0/24,"=HYPERLINK(""http://evil"")"
+2001:db8::/32,BO-A
+2001:db8:42::/48,SO-B
+100.64.0.0/10,CGNAT-UNIT
+"""
+
+FEED_IPS = [
+    "203.0.113.5",      # BO-A (the /24)
+    "203.0.113.130",    # SO-B (the /25; the duplicate listed later loses)
+    "203.0.113.200",    # SO-B-HOST (/32)
+    "198.51.100.77",    # the formula-looking unit
+    "2001:db8:42::1",   # SO-B
+    "2001:db8:1::1",    # BO-A
+    "8.8.8.8",          # unmatched
+    "100.64.1.1",       # CGNAT: a bogon, reported not matched even though a unit lists it
+    "not-an-ip",        # bad
+    "::ffff:203.0.113.6",  # IPv4-mapped → 203.0.113.6 → BO-A
+]
+
+
+def shadowserver_row(ip, n):
+    return (f'"2026-11-01 00:00:{n:02d}","tcp","{ip}",{1024 + n},7552,"VN","HA NOI","HA NOI",,,,,,,'
+            f'"178.162.203.202",80,28753,"DE","HESSEN","FRANKFURT AM MAIN",,518210,'
+            f'"Communications, Service Provider, and Hosting Service","shadowserver","mirai","mirai",,,,')
+
+
+@pytest.fixture
+def files(tmp_path):
+    prefixes = tmp_path / "prefixes.csv"
+    prefixes.write_text(PREFIXES, encoding="utf-8")
+    feed = tmp_path / "event4_sinkhole.csv"
+    feed.write_text("\n".join([SHADOWSERVER_HEADER, *(shadowserver_row(ip, n) for n, ip in enumerate(FEED_IPS))])
+                    + "\n", encoding="utf-8")
+    return {"prefixes": prefixes, "feed": feed, "dir": tmp_path}
+
+
+def run(*args):
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("feeds", "match", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json"))
+
+
+# --- the JSON contract ------------------------------------------------------------------------------------------
+
+def test_json_has_exactly_the_documented_keys_and_counts(files):
+    summary = run_json("--prefixes", files["prefixes"], files["feed"])
+    assert list(summary) == ["rows", "bad_rows", "matched", "unmatched", "by_unit"]
+    assert summary["rows"] == 10
+    assert summary["bad_rows"] == 1
+    assert summary["matched"] == 7
+    assert summary["unmatched"] == 2  # 8.8.8.8 and the CGNAT address
+    assert summary["rows"] == summary["bad_rows"] + summary["matched"] + summary["unmatched"]
+    assert summary["by_unit"] == {"BO-A": 3, "SO-B": 2, "SO-B-HOST": 1, '=HYPERLINK("http://evil")': 1}
+
+
+def test_out_writes_ip_unit_prefix_for_each_matched_row_neutralised(files):
+    out = files["dir"] / "matches.csv"
+    run("--prefixes", files["prefixes"], files["feed"], "--json", "--out", out)
+    raw = out.read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert rows[0] == ["ip", "unit", "prefix"]
+    assert rows[1:] == [
+        ["203.0.113.5", "BO-A", "203.0.113.0/24"],
+        ["203.0.113.130", "SO-B", "203.0.113.128/25"],
+        ["203.0.113.200", "SO-B-HOST", "203.0.113.200/32"],
+        ["198.51.100.77", "'=HYPERLINK(\"http://evil\")", "198.51.100.0/24"],
+        ["2001:db8:42::1", "SO-B", "2001:db8:42::/48"],
+        ["2001:db8:1::1", "BO-A", "2001:db8::/32"],
+        ["::ffff:cb00:7106", "BO-A", "203.0.113.0/24"],  # the parser's canonical spelling of ::ffff:203.0.113.6
+    ]
+    assert not list(files["dir"].glob(".matches-*"))  # the temporary file was renamed
+
+
+def test_readable_summary_without_json(files):
+    text = run("--prefixes", files["prefixes"], files["feed"])
+    assert "rows" in text and "Số dòng" in text
+    assert "matched" in text and "7" in text
+    assert "BO-A" in text
+    assert "not-an-ip" in text  # the first bad rows are shown with their line numbers
+    assert "bogon: 1" in text
+
+
+def test_plain_list_with_cidr_is_matched_by_network_address(files):
+    from lachan.intel import parsers
+
+    assert "plain" in parsers.FORMATS
+    plain = files["dir"] / "list.txt"
+    plain.write_text("# botnet list\n203.0.113.129/25\n203.0.113.9\n; comment\n8.8.8.8\n", encoding="utf-8")
+    out = files["dir"] / "plain-matches.csv"
+    summary = run_json("--prefixes", files["prefixes"], plain, "--format", "plain", "--out", out)
+    assert summary == {"rows": 3, "bad_rows": 0, "matched": 2, "unmatched": 1, "by_unit": {"BO-A": 1, "SO-B": 1}}
+    rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
+    assert rows[1][1:] == ["SO-B", "203.0.113.128/25"]  # 203.0.113.129/25 → its network 203.0.113.128
+
+
+@pytest.mark.skipif(not FEEDS.exists(), reason="../shared/data/feeds is not beside the repository")
+def test_real_shadowserver_sample(tmp_path):
+    prefixes = tmp_path / "p.csv"
+    prefixes.write_text("prefix,unit\n190.113.0.0/16,PERU\n35.205.0.0/16,GOOGLE\n35.205.9.0/24,GOOGLE-BE\n",
+                        encoding="utf-8")
+    summary = run_json("--prefixes", prefixes, FEEDS / "event4_sinkhole.csv")
+    assert summary["rows"] == 3 and summary["bad_rows"] == 0
+    assert summary["by_unit"] == {"GOOGLE-BE": 1, "PERU": 1}
+    assert summary["matched"] + summary["unmatched"] == 3
+
+
+# --- errors ---------------------------------------------------------------------------------------------------
+
+def test_bad_prefix_line_is_named(files):
+    bad = files["dir"] / "bad-prefixes.csv"
+    bad.write_text("prefix,unit\n10.0.0.0/8,A\n10.0.0.0/33,B\n", encoding="utf-8")
+    out = files["dir"] / "never.csv"
+    with pytest.raises(CommandError) as caught:
+        run("--prefixes", bad, files["feed"], "--out", out)
+    assert "line 3" in str(caught.value) and "10.0.0.0/33" in str(caught.value)
+    assert not out.exists()
+
+
+def test_prefix_file_needs_prefix_and_unit_columns(files):
+    bad = files["dir"] / "no-header.csv"
+    bad.write_text("10.0.0.0/8,A\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="prefix,unit"):
+        run("--prefixes", bad, files["feed"])
+    empty_unit = files["dir"] / "empty-unit.csv"
+    empty_unit.write_text("prefix,unit\n10.0.0.0/8,\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2"):
+        run("--prefixes", empty_unit, files["feed"])
+
+
+def test_prefix_file_in_excel_encodings_and_separators(files):
+    semicolons = files["dir"] / "excel.csv"
+    semicolons.write_bytes("unit;prefix;ghi chú\nSở A;203.0.113.0/24;x\n".encode("utf-16"))
+    summary = run_json("--prefixes", semicolons, files["feed"])
+    assert summary["by_unit"] == {"Sở A": 4}
+
+
+def test_missing_files_and_unknown_format(files):
+    with pytest.raises(CommandError):
+        run("--prefixes", files["dir"] / "nope.csv", files["feed"])
+    out = files["dir"] / "never.csv"
+    with pytest.raises(CommandError):
+        run("--prefixes", files["prefixes"], files["dir"] / "nope.txt", "--out", out)
+    assert not out.exists() and not list(files["dir"].glob(".matches-*"))
+    with pytest.raises(CommandError, match="no-such-format"):
+        run("--prefixes", files["prefixes"], files["feed"], "--format", "no-such-format")
+
+
+def test_a_subcommand_is_required():
+    with pytest.raises(CommandError):
+        call_command("feeds")
+
+
+# --- no database --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("database_url", [
+    "postgres://nobody:secret@127.0.0.1:9/does-not-exist",
+    "sqlite:////nonexistent-directory/lachan.sqlite3",
+])
+def test_runs_without_any_database(files, tmp_path, database_url):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))}
+    env.update(DATABASE_URL=database_url, LACHAN_DATA_DIR=str(tmp_path / "data"), LANGUAGE="en")
+    out = tmp_path / "m.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lachan.cli", "feeds", "match", "--prefixes", str(files["prefixes"]),
+         str(files["feed"]), "--json", "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["matched"] == 7
+    assert out.read_bytes().startswith(b"ip,unit,prefix\r\n203.0.113.5,BO-A,203.0.113.0/24\r\n")
