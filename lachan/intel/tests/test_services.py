@@ -6,6 +6,7 @@ which produces the shared ``EventBatch`` columns exactly as a parser would; the 
 """
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,38 @@ def test_hostile_values_are_kept_as_evidence_without_failing_the_import(feed, us
     sighting = Sighting.objects.get()
     assert (sighting.family, sighting.port, sighting.asn) == ("mirai", None, None)
     assert "\x00" not in sighting.raw and len(sighting.destination) == 500
+
+
+def test_cli_import_json_dry_run_and_idempotence(fake, prefixes, tree, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    path = tmp_path / "national.csv"
+    path.write_text(LIST_1)
+    out = io.StringIO()
+    call_command("feeds", "import", str(path), "--source", "VNCERT", "--dry-run", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["dry_run"] and summary["import"] is None and summary["matched"] == 5
+    assert not Feed.objects.filter(name="VNCERT").exists() and not Case.objects.exists()
+    out = io.StringIO()
+    call_command("feeds", "import", str(path), "--source", "VNCERT", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["by_unit"] == {"A": 1, "A1": 2, "B": 2} and summary["bad_rows"] == 1
+    assert summary["cases_new"] == 4 and not summary["duplicate"]
+    assert Feed.objects.get(name="VNCERT").imports.count() == 1
+    out = io.StringIO()
+    call_command("feeds", "import", str(path), "--source", "VNCERT", stdout=out)
+    assert Case.objects.count() == 4 and FeedImport.objects.count() == 1
+    assert "VNCERT" in out.getvalue()
+
+
+def test_cli_import_errors(db, fake, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("feeds", "import", str(tmp_path / "missing.csv"))
+    path = tmp_path / "x.csv"
+    path.write_text("45.10.1.1,mirai\n")
+    with pytest.raises(CommandError):
+        call_command("feeds", "import", str(path), "--by", "nobody")
