@@ -292,6 +292,33 @@ def _range(network):
     return network.version, first, last
 
 
+def _read_prefix(text):
+    """(version, first, last, canonical text) of a prefix; IPv4-mapped IPv6 prefixes become IPv4 ranges.
+
+    Plain ``address/length`` text is read with ``inet_pton`` (a national list has tens of thousands);
+    anything else (spaces, netmasks, errors) goes through ``parse_prefix`` — the same rules as the
+    inventory: host bits are cleared, a bare address is a /32 or /128. ValueError/TypeError otherwise."""
+    if isinstance(text, str):
+        address, slash, length = text.partition("/")
+        family, bits = (socket.AF_INET6, 128) if ":" in address else (socket.AF_INET, 32)
+        if not slash:
+            length = str(bits)
+        if length.isascii() and length.isdigit() and int(length) <= bits:
+            try:
+                value = int.from_bytes(socket.inet_pton(family, address), "big")
+            except OSError:
+                pass
+            else:
+                host = (1 << (bits - int(length))) - 1
+                first = value & ~host
+                if bits == 32:
+                    return 4, first, first | host, f"{socket.inet_ntop(family, first.to_bytes(4, 'big'))}/{int(length)}"
+                network = ipaddress.IPv6Network((first, int(length)))
+                return (*_range(network), str(network))
+    network = parse_prefix(text)
+    return (*_range(network), str(network))
+
+
 class PrefixMatcher:
     """Longest-prefix matching of many addresses at once; see the module documentation.
 
@@ -308,12 +335,11 @@ class PrefixMatcher:
             text, label = entry[0], entry[1]
             priority = entry[2] if len(entry) > 2 else 0
             try:
-                network = parse_prefix(text)
+                version, first, last, canonical = _read_prefix(text)
             except (ValueError, TypeError) as exc:
                 raise PrefixError(index, text, str(exc)) from None
-            version, first, last = _range(network)
             intervals[version].append((first, last, (priority, index), index))
-            self._prefixes.append(str(network))
+            self._prefixes.append(canonical)
             self._labels.append(label)
         self._build(intervals)
 

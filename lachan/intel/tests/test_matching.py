@@ -71,6 +71,9 @@ def reference(entries, text, *, match_bogons=False, allow_documentation=False):
 
 def check_against_reference(entries, ips, **policy):
     matcher = PrefixMatcher(entries, **policy)
+    for i, entry in enumerate(entries):  # canonical text, as the inventory stores it
+        assert matcher.prefix(i) == str(ipaddress.ip_network(entry[0], strict=False))
+        assert matcher.label(i) == entry[1]
     index, bad = matcher.match(ips)
     assert len(index) == len(ips)
     bad_positions = {i for i, _reason in bad}
@@ -104,6 +107,18 @@ def v6_networks(draw):
     return ipaddress.IPv6Network(((root ^ noise), length), strict=False)
 
 
+def written(network, draw):
+    """The prefix as someone may write it: canonical, with host bits set, or a bare address for /32, /128."""
+    form = draw(st.sampled_from(["canonical", "canonical", "host-bits", "bare", "upper"]))
+    if form == "host-bits" and network.num_addresses > 1:
+        return f"{network.broadcast_address}/{network.prefixlen}"
+    if form == "bare" and network.num_addresses == 1:
+        return str(network.network_address)
+    if form == "upper":
+        return str(network).upper()
+    return str(network)
+
+
 @st.composite
 def prefix_sets(draw):
     networks = draw(st.lists(st.one_of(v4_networks(), v6_networks()), min_size=0, max_size=25))
@@ -113,7 +128,8 @@ def prefix_sets(draw):
     entries = []
     for n, network in enumerate(draw(st.permutations(networks))):
         label = f"U{n}"
-        entries.append((str(network), label, draw(st.integers(0, 3))) if with_priority else (str(network), label))
+        text = written(network, draw)
+        entries.append((text, label, draw(st.integers(0, 3))) if with_priority else (text, label))
     return entries
 
 
