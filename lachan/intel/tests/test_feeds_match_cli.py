@@ -205,3 +205,28 @@ def test_runs_without_any_database(files, tmp_path, database_url):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["matched"] == 7
     assert out.read_bytes().startswith(b"ip,unit,prefix\r\n203.0.113.5,BO-A,203.0.113.0/24\r\n")
+
+
+def test_writer_neutralises_ip_text_that_is_not_a_plain_address(tmp_path):
+    """Parsers hand over canonical text; should one not, the IP cell is still safe in a spreadsheet."""
+    import numpy as np
+
+    from lachan.intel.management.commands.feeds import _MatchWriter
+    from lachan.intel.matching import PrefixMatcher
+
+    matcher = PrefixMatcher([("8.8.8.0/24", "-unit"), ("2400:cb00::/32", "B")])
+    ips = ["\t8.8.8.8", "8.8.8.9", "2400:cb00::1", " 8.8.8.0/24", "8.8.4.4"]
+    result = matcher.classify(ips)
+    positions = np.flatnonzero(result.index >= 0)
+    path = tmp_path / "m.csv"
+    writer = _MatchWriter(path, matcher)
+    writer.write(ips, positions, result.index[positions], result.careful)
+    writer.commit()
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    assert rows == [
+        ["ip", "unit", "prefix"],
+        ["'\t8.8.8.8", "'-unit", "8.8.8.0/24"],
+        ["8.8.8.9", "'-unit", "8.8.8.0/24"],
+        ["2400:cb00::1", "B", "2400:cb00::/32"],
+        [" 8.8.8.0/24", "'-unit", "8.8.8.0/24"],
+    ]

@@ -118,18 +118,19 @@ class _MatchWriter:
         return self._buffer.getvalue()
 
     def write(self, ips, positions, index, careful):
+        import operator
+
         import numpy as np
 
         """``positions``: matched rows of the batch; ``careful``: positions whose IP text did not pass the
         strict dotted-quad fast path (IPv6, CIDR, spaces…), quoted and neutralised one by one."""
-        suffix = self.suffix
-        texts = [ips[p] for p in positions.tolist()]
+        texts = list(map(ips.__getitem__, positions.tolist()))
         if careful:
             careful = np.asarray(careful, dtype=positions.dtype)
             at = np.searchsorted(positions, careful).clip(max=len(positions) - 1)
             for k in at[positions[at] == careful].tolist():
                 texts[k] = self._row([texts[k]]).removesuffix("\r\n")
-        self.fh.write("".join([t + suffix[i] for t, i in zip(texts, index.tolist(), strict=True)]))
+        self.fh.write("".join(map(operator.add, texts, map(self.suffix.__getitem__, index.tolist()))))
 
     def commit(self):
         import os
