@@ -317,15 +317,22 @@ def run_import(command, *, file, format=None, source="CLI", dry_run=False, json=
         command.stdout.write(_("%(file)s was already imported for %(feed)s (import %(id)s): nothing changed.")
                              % {"file": result.file_name, "feed": feed.name, "id": result.pk})
         return
-    command.stdout.write(_("%(what)s %(file)s (%(feed)s): %(rows)d rows, %(bad)d bad, %(matched)d matched "
-                           "(%(asn)d through the ASN), %(unmatched)d unmatched, %(bogon)d bogon/private; "
-                           "%(new)d new cases, %(reinfected)d reinfected, %(closed)d closed.") % {
-        "what": _("Dry run of") if dry_run else _("Imported"), "file": result.file_name, "feed": feed.name,
-        "rows": result.rows, "bad": result.bad_rows, "matched": result.matched, "asn": result.matched_by_asn,
-        "unmatched": result.unmatched, "bogon": result.bogon, "new": result.cases_new,
-        "reinfected": result.cases_reinfected, "closed": result.cases_closed})
+    values = {
+        "file": result.file_name, "feed": feed.name, "rows": result.rows, "bad": result.bad_rows,
+        "matched": result.matched, "asn": result.matched_by_asn, "unmatched": result.unmatched,
+        "bogon": result.bogon, "new": result.cases_new, "reinfected": result.cases_reinfected,
+        "closed": result.cases_closed,
+    }
+    if dry_run:
+        message = _("Dry run of %(file)s (%(feed)s), nothing written: %(rows)d rows, %(bad)d bad, %(matched)d "
+                    "matched (%(asn)d through the ASN), %(unmatched)d unmatched, %(bogon)d bogon/private.")
+    else:
+        message = _("Imported %(file)s (%(feed)s): %(rows)d rows, %(bad)d bad, %(matched)d matched (%(asn)d "
+                    "through the ASN), %(unmatched)d unmatched, %(bogon)d bogon/private; %(new)d new cases, "
+                    "%(reinfected)d reinfected, %(closed)d closed.")
+    command.stdout.write(message % values)
     for line, reason in summary["bad_examples"]:
-        command.stdout.write(f"  {_('line')} {line}: {reason}")
+        command.stdout.write("  " + _("Line %(line)s: %(reason)s") % {"line": line, "reason": reason})
 
 
 SUBCOMMANDS = {
