@@ -331,7 +331,7 @@ def _write(feed_import, plan, *, now):
     feed_import.cases_reinfected = len(reinfected)
     feed_import.cases_closed = len(closing)
     feed_import.per_unit = _per_unit(plan, new=set(new_keys), reinfected=reinfected)
-    unmapped_kept = setting("INTEL_UNMAPPED_KEPT", 50000)
+    unmapped_kept = setting("INTEL_UNMAPPED_KEPT", 10000)
     feed_import.unmapped_not_queued = max(0, len(plan.unmapped) - unmapped_kept)
     feed_import.finished = timezone.now()
     feed_import.save()  # the one audit entry of the import
