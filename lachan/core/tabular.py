@@ -145,10 +145,38 @@ def decode_text(data, encoding=None):
         return _clean_text(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    return _clean_text(str(_guess_code_page(data)))
+
+
+def _guess_code_page(data):
     best = charset_normalizer.from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
     if best is None:
         raise TabularError(_("Cannot tell the text encoding of the file: save it as UTF-8 (or give the encoding)."))
-    return _clean_text(str(best))
+    return best
+
+
+def detect_encoding(head, *, partial=True):
+    """The codec ``decode_text`` would use for a file that starts with ``head``, for decoding a stream
+    incrementally: "utf-16" (BOM), "utf-8-sig" (BOM), "utf-8", or the Windows code page charset-normalizer
+    picks (cp1258/cp1252). ``partial``: ``head`` is only the beginning of the file, so a multi-byte character
+    may be cut at its end. Raises ``TabularError`` for binary data. Text decoded with cp1258 must still be
+    normalised to NFC (``normalise_text``)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in head:
+        raise TabularError(_("This is not a text file (CSV) nor an XLSX workbook."))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=not partial)
+    except UnicodeDecodeError:
+        return _guess_code_page(head).encoding
+    return "utf-8"
+
+
+def normalise_text(text):
+    """NFC, as every text read here is (cp1258 writes tones as combining marks); ASCII is returned as is."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _clean_text(text):
@@ -209,36 +237,58 @@ class _RowLimit:
 
 
 def read_xlsx(data, *, max_rows=None):
-    from django.conf import settings
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise TabularError(_("The file is not a valid XLSX workbook (it may be damaged, or another format renamed to .xlsx).")) from None
-    if expanded > _MAX_XLSX_EXPANSION * settings.UPLOAD_MAX_BYTES:
-        raise TabularError(_("The workbook is too large once unpacked."))
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds of errors on damaged files; none is the user's business
-        raise TabularError(_("The file is not a valid XLSX workbook (it may be damaged, or another format renamed to .xlsx).")) from None
     sheets = []
     limit = _RowLimit(max_rows)
-    try:
-        for worksheet in workbook.worksheets:
-            sheet = Sheet(name=_clean_text(worksheet.title))
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
-                limit.add(sheet, number, values)
-            sheets.append(sheet)
-    except TabularError:
-        raise
-    except Exception:
-        raise TabularError(_("The workbook cannot be read (it may be damaged).")) from None
-    finally:
-        workbook.close()
+    for title, rows in iter_xlsx(io.BytesIO(data)):
+        sheet = Sheet(name=title)
+        for number, values in rows:
+            limit.add(sheet, number, values)
+        sheets.append(sheet)
     if not any(sheets):
         raise TabularError(_("The workbook is empty."))
     return sheets
+
+
+def iter_xlsx(file, *, max_expanded=None):
+    """Stream an XLSX workbook (a path or a seekable binary file) with openpyxl's read-only reader, in
+    bounded memory: yields ``(sheet title, rows)`` per sheet, ``rows`` iterating ``(row number as shown,
+    raw cell values)``. Formulas come as their text (``"=SUM(A1)"``), never evaluated. ``max_expanded``:
+    the most bytes the archive may unpack to (default ``_MAX_XLSX_EXPANSION`` × ``UPLOAD_MAX_BYTES``), so
+    a zip bomb is refused before any XML is parsed. Raises ``TabularError``."""
+    from django.conf import settings
+
+    if max_expanded is None:
+        max_expanded = _MAX_XLSX_EXPANSION * settings.UPLOAD_MAX_BYTES
+    try:
+        with zipfile.ZipFile(file) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TabularError(_("The file is not a valid XLSX workbook (it may be damaged, or another format renamed to .xlsx).")) from None
+    if expanded > max_expanded:
+        raise TabularError(_("The workbook is too large once unpacked."))
+    if hasattr(file, "seek"):
+        file.seek(0)
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds of errors on damaged files; none is the user's business
+        raise TabularError(_("The file is not a valid XLSX workbook (it may be damaged, or another format renamed to .xlsx).")) from None
+    try:
+        for worksheet in workbook.worksheets:
+            yield _clean_text(worksheet.title), _xlsx_rows(worksheet)
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(worksheet):
+    rows = enumerate(worksheet.iter_rows(values_only=True), 1)
+    while True:
+        try:
+            number, values = next(rows)
+        except StopIteration:
+            return
+        except Exception:
+            raise TabularError(_("The workbook cannot be read (it may be damaged).")) from None
+        yield number, values
 
 
 # --- writing -----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from lachan.core import tabular
 from lachan.core.tabular import TabularError
@@ -36,6 +37,13 @@ def to_cp1258(text):
 
 def rows(sheet):
     return [cells for _number, cells in sheet.rows]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched in English; the site's default language is Vietnamese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize("data", [
@@ -182,3 +190,71 @@ def test_write_xlsx_writes_text_never_formulas():
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
     assert [c.value for c in cells] == ["'=1+1", "5", "'-2+3", "x"]
     assert {c.data_type for c in cells} == {"s"}
+
+
+# --- streaming helpers (feed parsers) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, expected", [
+    (VIETNAMESE.encode("utf-8"), "utf-8"),
+    (codecs.BOM_UTF8 + VIETNAMESE.encode("utf-8"), "utf-8-sig"),
+    (VIETNAMESE.encode("utf-16"), "utf-16"),
+    (to_cp1258(VIETNAMESE), "cp1258"),
+    ("code,name\nX,Société Générale – café\n".encode("cp1252"), "cp1252"),
+    (b"plain ascii,1\n", "utf-8"),
+], ids=["utf8", "utf8-bom", "utf16", "cp1258", "cp1252", "ascii"])
+def test_detect_encoding_agrees_with_decode_text(data, expected):
+    assert tabular.detect_encoding(data) == expected
+    assert tabular.normalise_text(data.decode(expected).removeprefix("\ufeff")) == tabular.decode_text(data)
+
+
+def test_detect_encoding_of_a_head_cut_inside_a_character():
+    data = "Hải Phòng".encode()
+    head = data[:2]  # "H" and the first byte of "ả"
+    assert tabular.detect_encoding(head, partial=True) == "utf-8"
+    assert tabular.detect_encoding(head, partial=False) != "utf-8"  # as a whole file it is not UTF-8
+
+
+def test_detect_encoding_refuses_binary():
+    with pytest.raises(TabularError, match="not a text file"):
+        tabular.detect_encoding(b"\x00\x01\x02binary\x00")
+
+
+def test_normalise_text():
+    decomposed = unicodedata.normalize("NFD", "Sở Y tế")
+    assert tabular.normalise_text(decomposed) == "Sở Y tế"
+    ascii_text = "plain"
+    assert tabular.normalise_text(ascii_text) is ascii_text
+
+
+def test_iter_xlsx_streams_raw_values(tmp_path):
+    import datetime
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách"
+    sheet.append(["Địa chỉ IP", "Thời gian", "Cổng"])
+    sheet.append(["192.0.2.1", datetime.datetime(2024, 3, 15, 8, 30), 80])
+    sheet.append(["=1+1", None, None])
+    workbook.create_sheet("Trống")
+    path = tmp_path / "ds.xlsx"
+    workbook.save(path)
+    seen = [(title, list(rows)) for title, rows in tabular.iter_xlsx(str(path))]
+    assert seen == [
+        ("Danh sách", [(1, ("Địa chỉ IP", "Thời gian", "Cổng")),
+                       (2, ("192.0.2.1", datetime.datetime(2024, 3, 15, 8, 30), 80)),
+                       (3, ("=1+1", None, None))]),
+        ("Trống", []),
+    ]
+    with open(path, "rb") as handle:  # a binary file works the same
+        assert [title for title, _rows in tabular.iter_xlsx(handle)] == ["Danh sách", "Trống"]
+
+
+def test_iter_xlsx_refuses_a_zip_bomb_before_parsing(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["x" * 1000])
+    path = tmp_path / "big.xlsx"
+    workbook.save(path)
+    with pytest.raises(TabularError, match="too large"):
+        list(tabular.iter_xlsx(str(path), max_expanded=100))
+    with pytest.raises(TabularError, match="not a valid XLSX"):
+        list(tabular.iter_xlsx(io.BytesIO(b"PK\x03\x04 truncated")))
