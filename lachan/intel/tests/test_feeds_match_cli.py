@@ -230,3 +230,122 @@ def test_writer_neutralises_ip_text_that_is_not_a_plain_address(tmp_path):
         ["2400:cb00::1", "B", "2400:cb00::/32"],
         [" 8.8.8.0/24", "'-unit", "8.8.8.0/24"],
     ]
+
+
+# --- large files in parts (--jobs) ---------------------------------------------------------------------------
+
+@pytest.fixture
+def small_split(monkeypatch):
+    """Cut files of any size, so that small test files go through the worker processes."""
+    from lachan.intel.management.commands import feeds
+
+    monkeypatch.setattr(feeds, "SPLIT_MIN_BYTES", 0)
+    return feeds
+
+
+def big_feed(path, rows, *, newline="\n", bom=False, extra=None):
+    lines = [SHADOWSERVER_HEADER]
+    for n in range(rows):
+        ip = FEED_IPS[n % len(FEED_IPS)]
+        if n % 37 == 11:
+            ip = f"999.0.0.{n % 200}"  # bad rows all along the file, each naming its line
+        lines.append(shadowserver_row(ip, n % 60))
+    if extra:
+        for at, text in extra:
+            lines.insert(at, text)
+    data = newline.join(lines) + newline
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
+    return path
+
+
+def both_ways(files, feed, *args):
+    """(summary text, JSON, MATCHES.csv bytes) read in parts (--jobs 3) and in one piece (--jobs 1)."""
+    out = []
+    for jobs in ("3", "1"):
+        matches = files["dir"] / f"matches-{jobs}.csv"
+        text = run("--prefixes", files["prefixes"], feed, "--jobs", jobs, *args)
+        summary = run_json("--prefixes", files["prefixes"], feed, "--jobs", jobs, "--out", matches, *args)
+        out.append((text, summary, matches.read_bytes()))
+    return out
+
+
+@pytest.mark.parametrize(("newline", "bom"), [("\n", False), ("\r\n", True)])
+def test_parts_give_exactly_the_one_piece_result(files, small_split, newline, bom):
+    feed = big_feed(files["dir"] / "big.csv", 3000, newline=newline, bom=bom)
+    parts = small_split._split(feed, "shadowserver", 3)
+    assert parts is not None and len(parts) == 3  # really cut
+    in_parts, one_piece = both_ways(files, feed)
+    assert in_parts == one_piece
+    text, summary, _matches = in_parts
+    bad = [n for n in range(3000) if n % 37 == 11 or FEED_IPS[n % len(FEED_IPS)] == "not-an-ip"]
+    assert summary["rows"] == 3000 and summary["bad_rows"] == len(bad)
+    assert "999.0.0.11" in text  # the first bad rows, with their own line numbers
+
+
+def test_a_quoted_field_over_several_lines_is_never_cut(files, small_split):
+    # a data row whose quoted field spans lines right where the file would be cut in two
+    row = shadowserver_row("203.0.113.77", 1).replace('"HA NOI","HA NOI"', '"HA NOI","HA\n' + "NOI\n" * 400 + '"')
+    feed = big_feed(files["dir"] / "quoted.csv", 800, extra=[(401, row)])
+    size = feed.stat().st_size
+    parts = small_split._split(feed, "shadowserver", 2)
+    assert parts is not None
+    data = feed.read_bytes()
+    assert data[: parts[1].start].count(b'"') % 2 == 0
+    assert parts[1].start != data.index(b"\n", size // 2) + 1 or data[: size // 2].count(b'"') % 2 == 0
+    in_parts, one_piece = both_ways(files, feed)
+    assert in_parts == one_piece
+
+
+def test_plain_list_in_parts(files, small_split):
+    plain = files["dir"] / "list.txt"
+    plain.write_text("# list\n" + "".join(f"203.0.113.{n % 256}\n" if n % 5 else f"bad-{n}\n" for n in range(2000)),
+                     encoding="utf-8")
+    assert small_split._split(plain, "plain", 2) is not None
+    in_parts, one_piece = both_ways(files, plain, "--format", "plain")
+    assert in_parts == one_piece
+    assert in_parts[1]["rows"] == 2000 and in_parts[1]["bad_rows"] == 400
+
+
+def test_a_failing_part_falls_back_to_one_piece_with_the_exact_message(files, small_split):
+    feed = big_feed(files["dir"] / "long-line.csv", 2000)
+    with feed.open("ab") as fh:  # a line over 1 MiB at the end: the last part's parse fails
+        fh.write(b'"2026-11-01 00:00:00","tcp","8.8.8.8",' + b"x" * (1 << 21) + b"\n")
+    messages = []
+    for jobs in ("3", "1"):
+        out = files["dir"] / f"never-{jobs}.csv"
+        with pytest.raises(CommandError) as caught:
+            run("--prefixes", files["prefixes"], feed, "--jobs", jobs, "--out", out)
+        messages.append(str(caught.value))
+        assert not out.exists()
+    assert messages[0] == messages[1]
+    assert "2002" in messages[0]  # the real line number
+    assert not list(files["dir"].glob(".matches-*"))
+
+
+def test_small_files_binary_formats_and_other_encodings_are_read_in_one_piece(files, small_split, monkeypatch):
+    from lachan.intel.management.commands import feeds
+
+    feed = big_feed(files["dir"] / "big.csv", 500)
+    assert feeds._split(feed, "generic", 2) is None
+    assert feeds._split(feed, "shadowserver", 1) is None
+    utf16 = files["dir"] / "utf16.csv"
+    utf16.write_bytes(feed.read_text(encoding="utf-8").encode("utf-16"))
+    assert feeds._split(utf16, "shadowserver", 2) is None
+    monkeypatch.setattr(feeds, "SPLIT_MIN_BYTES", 32 << 20)
+    assert feeds._split(feed, "shadowserver", 2) is None
+
+
+def test_bad_rows_found_by_a_worker_keep_their_line_numbers(files, small_split):
+    lines = [SHADOWSERVER_HEADER] + [shadowserver_row("203.0.113.9", n % 60) for n in range(3000)]
+    lines[2500] = shadowserver_row("999.1.1.1", 0)       # line 2501 of the file
+    lines[2900] = shadowserver_row("2001:db8::zz", 0)    # line 2901
+    lines[2950] = '"2026-11-01 00:00:00","tcp"'           # line 2951: too few columns
+    feed = files["dir"] / "late-bad.csv"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parts = small_split._split(feed, "shadowserver", 3)
+    assert parts[-1].start < feed.read_bytes().index(b"999.1.1.1")  # found by a worker
+    in_parts, one_piece = both_ways(files, feed)
+    assert in_parts == one_piece
+    text = in_parts[0]
+    assert "2501" in text and "2901" in text and "2951" in text
+    assert in_parts[1]["bad_rows"] == 3

@@ -29,6 +29,7 @@ leaves no half-written file.
 """
 
 import argparse
+import io
 import json as jsonlib
 import sys
 import time
@@ -50,6 +51,9 @@ def add_match_arguments(parser):
     parser.add_argument("--json", action="store_true",
                         help='print {"rows", "bad_rows", "matched", "unmatched", "by_unit"} as JSON')
     parser.add_argument("--out", metavar="MATCHES.csv", help="write ip,unit,prefix for every matched row")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="processes reading a large Shadowserver CSV or plain list in parts "
+                             "(default: the CPUs, at most 4; 1 = one process)")
     parser.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)  # bench/feeds_match.py
 
 
@@ -87,9 +91,11 @@ def load_prefixes(path):
 
 class _MatchWriter:
     """MATCHES.csv, streamed batch by batch: each line is the IP text plus a pre-rendered
-    ``,unit,prefix\\r\\n`` per prefix, so a batch is one ``str.join``."""
+    ``,unit,prefix\\r\\n`` per prefix, so a batch is one ``str.join``. Written to a temporary file beside
+    ``path``; ``commit`` renames it into place (a part written by a worker process has no header and is
+    appended to the main file with ``append``)."""
 
-    def __init__(self, path, matcher):
+    def __init__(self, path, matcher, *, header=True):
         import csv
         import io
         import os
@@ -105,11 +111,9 @@ class _MatchWriter:
         buffer = io.StringIO(newline="")
         self._csv = csv.writer(buffer, lineterminator="\r\n")
         self._buffer = buffer
-        self.fh.write(self._row(["ip", "unit", "prefix"]))
-        self.suffix = []
-        for i in range(len(matcher)):
-            line = self._row(["", matcher.label(i), matcher.prefix(i)])
-            self.suffix.append(line)
+        if header:
+            self.fh.write(self._row(["ip", "unit", "prefix"]))
+        self.suffix = [self._row(["", matcher.label(i), matcher.prefix(i)]) for i in range(len(matcher))]
 
     def _row(self, cells):
         self._buffer.seek(0)
@@ -118,12 +122,12 @@ class _MatchWriter:
         return self._buffer.getvalue()
 
     def write(self, ips, positions, index, careful):
+        """``positions``: matched rows of the batch (sorted); ``careful``: positions whose IP text is not a
+        plain address token (``MatchResult.careful``): quoted and neutralised one by one."""
         import operator
 
         import numpy as np
 
-        """``positions``: matched rows of the batch; ``careful``: positions whose IP text did not pass the
-        strict dotted-quad fast path (IPv6, CIDR, spaces…), quoted and neutralised one by one."""
         texts = list(map(ips.__getitem__, positions.tolist()))
         if careful:
             careful = np.asarray(careful, dtype=positions.dtype)
@@ -131,6 +135,20 @@ class _MatchWriter:
             for k in at[positions[at] == careful].tolist():
                 texts[k] = self._row([texts[k]]).removesuffix("\r\n")
         self.fh.write("".join(map(operator.add, texts, map(self.suffix.__getitem__, index.tolist()))))
+
+    def close_part(self):
+        """For a worker's part: close it and hand over its path."""
+        self.fh.close()
+        return self.tmp
+
+    def append(self, part):
+        import os
+        import shutil
+
+        self.fh.flush()
+        with open(part, "rb") as src:
+            shutil.copyfileobj(src, self.fh.buffer, 1 << 20)
+        os.unlink(part)
 
     def commit(self):
         import os
@@ -142,18 +160,303 @@ class _MatchWriter:
         import contextlib
         import os
 
-        self.fh.close()
+        with contextlib.suppress(OSError):
+            self.fh.close()
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
 
 
-def run_match(command, *, file, prefixes, format=None, json=False, out=None, timings=False, **_options):
+class _Tally:
+    """Counts of one run (or one worker's part of it)."""
+
+    def __init__(self, size):
+        import numpy as np
+
+        self.rows = self.bad_rows = self.matched = self.bogons = 0
+        self.counts = np.zeros(size, dtype=np.int64)
+        self.bad_shown = []
+        self.clock = {"parse": 0.0, "match": 0.0, "write": 0.0}
+
+    def merge(self, other):
+        self.rows += other.rows
+        self.bad_rows += other.bad_rows
+        self.matched += other.matched
+        self.bogons += other.bogons
+        self.counts += other.counts
+        self.bad_shown = (self.bad_shown + other.bad_shown)[:BAD_ROWS_SHOWN]
+        for key, value in other.clock.items():
+            self.clock[key] += value
+
+
+def _renumber(reason, line, real):
+    """A parser's reason names the line it saw ("Row 7: …"); a worker saw its part with the lines
+    before it left out: put the real number in."""
+    import re
+
+    return re.sub(rf"(?<!\d){line}(?!\d)", str(real), str(reason), count=1) if line != real else reason
+
+
+def _consume(batches, matcher, tally, writer, offset=0):
+    """Parse → match → write, batch by batch. ``offset``: added to the line numbers a worker sees."""
+    import numpy as np
+
+    batches = iter(batches)
+    while True:
+        t0 = time.perf_counter()
+        batch = next(batches, None)
+        t1 = time.perf_counter()
+        tally.clock["parse"] += t1 - t0
+        if batch is None:
+            return
+        size = len(batch)
+        tally.rows += size + len(batch.bad)
+        tally.bad_rows += len(batch.bad)
+        room = BAD_ROWS_SHOWN - len(tally.bad_shown)
+        if room > 0:
+            tally.bad_shown += [(line + offset, _renumber(reason, line, line + offset))
+                                for line, reason in batch.bad[:room]]
+        if not size:
+            continue
+        result = matcher.classify(batch.ip)
+        index = result.index
+        hit = index >= 0
+        positions = np.flatnonzero(hit)
+        hit_index = index[positions]
+        tally.counts += np.bincount(hit_index, minlength=len(matcher))
+        tally.matched += len(positions)
+        tally.bogons += int((result.bogon & ~hit).sum())  # reported, not matched
+        tally.bad_rows += len(result.bad)
+        room = BAD_ROWS_SHOWN - len(tally.bad_shown)
+        if room > 0:
+            tally.bad_shown += [(batch.line[i] + offset, reason) for i, reason in result.bad[:room]]
+        t2 = time.perf_counter()
+        tally.clock["match"] += t2 - t1
+        if writer is not None and len(positions):
+            writer.write(batch.ip, positions, hit_index, result.careful)
+            tally.clock["write"] += time.perf_counter() - t2
+
+
+# --- parallel parts ----------------------------------------------------------------------------------------------
+
+SPLIT_FORMATS = {"shadowserver": 1, "plain": 0}  # line-oriented formats → lines of header a part needs
+SPLIT_MIN_BYTES = 32 << 20
+_SCAN_BLOCK = 8 << 20
+
+
+class _Part:
+    """Bytes ``start``..``end`` of the feed, read after ``prefix`` (the header line); a worker's line ``n``
+    is line ``n + offset`` of the file."""
+
+    def __init__(self, path, start, end, prefix=b"", offset=0):
+        self.path, self.start, self.end, self.prefix, self.offset = path, start, end, prefix, offset
+
+    def stream(self):
+        return io.BufferedReader(_RangeReader(self.path, self.start, self.end, self.prefix), 1 << 20)
+
+
+class _RangeReader(io.RawIOBase):
+    """``prefix`` then bytes ``start``..``end`` of a file, as a raw binary stream."""
+
+    def __init__(self, path, start, end, prefix):
+        self._fh = open(path, "rb")  # noqa: SIM115 — closed with the reader
+        self._fh.seek(start)
+        self._left = end - start
+        self._prefix = memoryview(prefix)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        if self._left <= 0:
+            return 0
+        n = self._fh.readinto(memoryview(buffer)[: min(len(buffer), self._left)])
+        self._left -= n
+        return n
+
+    def close(self):
+        self._fh.close()
+        super().close()
+
+
+def _split(path, format, jobs):
+    """The feed cut into ``jobs`` parts at line ends, or None to read it in one piece: only for the
+    line-oriented formats (``SPLIT_FORMATS``) in UTF-8 (or ASCII) of at least ``SPLIT_MIN_BYTES``. A cut
+    is never inside a quoted field (an even number of ``"`` before it), and a file with a lone CR line
+    end is not cut (line numbers are counted on LF)."""
+    import os
+
+    if jobs < 2 or format not in SPLIT_FORMATS:
+        return None
+    try:
+        size = os.path.getsize(path)
+        fh = open(path, "rb")  # noqa: SIM115 — closed below
+    except OSError:
+        return None
+    with fh:
+        from lachan.core.tabular import TabularError, detect_encoding
+
+        head = fh.read(1 << 16)
+        try:
+            if size < SPLIT_MIN_BYTES or detect_encoding(head, partial=True) not in ("utf-8", "utf-8-sig"):
+                return None
+        except TabularError:
+            return None
+        bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        header_lines = SPLIT_FORMATS[format]
+        data_start = bom
+        for _ in range(header_lines):
+            end_of_line = head.find(b"\n", data_start)
+            if end_of_line < 0:
+                return None
+            data_start = end_of_line + 1
+        scan = _Scan(fh)
+        cuts = []
+        for k in range(1, jobs):
+            cut = scan.line_end_after(max(data_start + (size - data_start) * k // jobs, scan.position))
+            while cut is not None and cut < size and scan.quotes_before(cut) % 2:
+                cut = scan.line_end_after(cut)  # inside a quoted field that goes on over lines
+            if cut is None or cut >= size or scan.lone_cr:
+                break
+            cuts.append((cut, scan.newlines_before(cut)))
+        if scan.lone_cr or not cuts:
+            return None
+    prefix = head[bom:data_start]
+    parts = [_Part(path, 0, cuts[0][0])]
+    for (start, lines_before), (end, _lines) in zip(cuts, [*cuts[1:], (size, 0)], strict=True):
+        parts.append(_Part(path, start, end, prefix, lines_before - header_lines))
+    return parts
+
+
+class _Scan:
+    """Counts newlines and quotes from the start of a file up to a position, reading forward only."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.position = self.newlines = self.quotes = 0
+        self.lone_cr = False
+
+    def _advance(self, to):
+        self.fh.seek(self.position)
+        while self.position < to:
+            block = self.fh.read(min(_SCAN_BLOCK, to - self.position))
+            if not block:
+                break
+            self.newlines += block.count(b"\n")
+            self.quotes += block.count(b'"')
+            self.lone_cr |= block.count(b"\r") != block.count(b"\r\n")  # (a CRLF cut by the block: no split)
+            self.position += len(block)
+
+    def newlines_before(self, position):
+        self._advance(position)
+        return self.newlines
+
+    def quotes_before(self, position):
+        self._advance(position)
+        return self.quotes
+
+    def line_end_after(self, position):
+        """The position just after the first LF at or after ``position`` (None at the end of the file)."""
+        self.fh.seek(position)
+        while block := self.fh.read(1 << 16):
+            found = block.find(b"\n")
+            if found >= 0:
+                return position + found + 1
+            position += len(block)
+        return None
+
+
+def _work(conn, part, format, matcher, out):
+    """A worker process: parse, match and write one part; send back ("ok", tally, part file) or
+    ("error", message)."""
+    from lachan.intel import parsers
+
+    writer = None
+    try:
+        tally = _Tally(len(matcher))
+        writer = _MatchWriter(out, matcher, header=False) if out else None
+        stream = part.stream()
+        try:
+            _consume(parsers.parse(stream, format=format, encoding="utf-8"), matcher, tally, writer, part.offset)
+        finally:
+            stream.close()
+        conn.send(("ok", tally, writer.close_part() if writer else None))
+    except BaseException as exc:  # everything goes back to the main process, which reads the file again
+        if writer is not None:
+            writer.abort()
+        conn.send(("error", f"{type(exc).__name__}: {exc}", None))
+    finally:
+        conn.close()
+
+
+def _parallel(parts, format, matcher, writer, tally, out):
+    """The first part here, the others in forked worker processes (copy-on-write: the matcher is not
+    copied); their counts and MATCHES parts are merged in file order. False when a worker failed (the
+    caller then reads the whole file in one piece, so every message is the sequential one)."""
+    import multiprocessing
+
+    from lachan.intel import parsers
+
+    context = multiprocessing.get_context("fork")
+    sys.stdout.flush()  # nothing buffered may be written twice
+    sys.stderr.flush()
+    workers = []
+    for part in parts[1:]:
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_work, args=(send, part, format, matcher, out), daemon=True)
+        process.start()
+        send.close()
+        workers.append((process, receive))
+    try:
+        stream = parts[0].stream()
+        try:
+            _consume(parsers.parse(stream, format=format), matcher, tally, writer)
+        finally:
+            stream.close()
+        results = []
+        for process, receive in workers:
+            try:
+                results.append(receive.recv())
+            except EOFError:
+                results.append(("error", "worker ended without a result", None))
+            process.join()
+    except BaseException:
+        for process, _receive in workers:
+            process.kill()
+            process.join()
+        raise
+    if any(status != "ok" for status, _tally, _part in results):
+        for status, _tally, part_file in results:
+            if status == "ok" and part_file:
+                import contextlib
+                import os
+
+                with contextlib.suppress(OSError):
+                    os.unlink(part_file)
+        return False
+    for _status, other, part_file in results:
+        tally.merge(other)
+        if part_file:
+            t0 = time.perf_counter()
+            writer.append(part_file)
+            tally.clock["write"] += time.perf_counter() - t0
+    return True
+
+
+def run_match(command, *, file, prefixes, format=None, json=False, out=None, jobs=None, timings=False, **_options):
     started = time.perf_counter()
+    import os
+
     import numpy as np
 
     from lachan.intel import parsers
     from lachan.intel.matching import PrefixError, PrefixMatcher
 
+    imported = time.perf_counter()
     entries, lines = load_prefixes(prefixes)
     try:
         matcher = PrefixMatcher(entries, allow_documentation=True)
@@ -163,71 +466,63 @@ def run_match(command, *, file, prefixes, format=None, json=False, out=None, tim
     if format is not None and format not in parsers.FORMATS:
         raise CommandError(_("Unknown format %(format)s; known formats: %(formats)s.")
                            % {"format": format, "formats": ", ".join(sorted(parsers.FORMATS))})
+    if jobs is not None and jobs < 1:
+        raise CommandError(_("--jobs must be at least 1."))
     loaded = time.perf_counter()
 
-    rows = bad_rows = matched = bogons = 0
-    counts = np.zeros(len(matcher), dtype=np.int64)
-    bad_shown = []
-    clock = {"parse": 0.0, "match": 0.0, "write": 0.0}
+    tally = _Tally(len(matcher))
     writer = _MatchWriter(out, matcher) if out else None
+    parallel = None
     try:
         try:
-            batches = iter(parsers.parse(file, format=format))
-            while True:
+            parts = None
+            if jobs != 1 and os.path.isfile(file):
+                detected = format
+                if detected is None:
+                    with open(file, "rb") as fh:
+                        detected = parsers.detect(fh.read(1 << 16), os.fspath(file))
+                parts = _split(file, detected, jobs or min(os.cpu_count() or 1, 4))
+            if parts:
                 t0 = time.perf_counter()
-                batch = next(batches, None)
-                t1 = time.perf_counter()
-                clock["parse"] += t1 - t0
-                if batch is None:
-                    break
-                size = len(batch)
-                rows += size + len(batch.bad)
-                bad_rows += len(batch.bad)
-                bad_shown.extend(batch.bad[: BAD_ROWS_SHOWN - len(bad_shown)])
-                if not size:
-                    continue
-                result = matcher.classify(batch.ip)
-                index = result.index
-                hit = index >= 0
-                positions = np.flatnonzero(hit)
-                hit_index = index[positions]
-                counts += np.bincount(hit_index, minlength=len(matcher))
-                matched += len(positions)
-                bogons += int((result.bogon & ~hit).sum())  # reported, not matched
-                bad_rows += len(result.bad)
-                if len(bad_shown) < BAD_ROWS_SHOWN:
-                    bad_shown.extend((batch.line[i], reason) for i, reason in result.bad[: BAD_ROWS_SHOWN - len(bad_shown)])
-                t2 = time.perf_counter()
-                clock["match"] += t2 - t1
-                if writer is not None and len(positions):
-                    writer.write(batch.ip, positions, hit_index, result.careful)
-                    clock["write"] += time.perf_counter() - t2
+                if _parallel(parts, detected, matcher, writer, tally, out):
+                    parallel = (len(parts), time.perf_counter() - t0)
+                else:  # a worker failed: read the whole file again in one piece, for the exact messages
+                    tally = _Tally(len(matcher))
+                    if writer is not None:
+                        writer.abort()
+                        writer = _MatchWriter(out, matcher)
+                    parts = None
+            if not parts:
+                _consume(parsers.parse(file, format=format), matcher, tally, writer)
         except parsers.ParseError as exc:
             raise CommandError(_("%(path)s: %(error)s") % {"path": file, "error": exc}) from None
         except OSError as exc:
             raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": file, "error": exc.strerror or exc}) from None
         if writer is not None:
-            t3 = time.perf_counter()
+            t0 = time.perf_counter()
             writer.commit()
-            clock["write"] += time.perf_counter() - t3
+            tally.clock["write"] += time.perf_counter() - t0
     except BaseException:
         if writer is not None:
             writer.abort()
         raise
 
     by_unit = {}
-    for i in np.flatnonzero(counts).tolist():
+    for i in np.flatnonzero(tally.counts).tolist():
         unit = matcher.label(i)
-        by_unit[unit] = by_unit.get(unit, 0) + int(counts[i])
+        by_unit[unit] = by_unit.get(unit, 0) + int(tally.counts[i])
     by_unit = dict(sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0])))
-    summary = {"rows": rows, "bad_rows": bad_rows, "matched": matched, "unmatched": rows - bad_rows - matched,
-               "by_unit": by_unit}
+    summary = {"rows": tally.rows, "bad_rows": tally.bad_rows, "matched": tally.matched,
+               "unmatched": tally.rows - tally.bad_rows - tally.matched, "by_unit": by_unit}
     if json:
         command.stdout.write(jsonlib.dumps(summary, ensure_ascii=False))
     else:
-        _print_summary(command, summary, bogons=bogons, bad_shown=bad_shown, out=out, prefixes=len(matcher))
+        _print_summary(command, summary, bogons=tally.bogons, bad_shown=tally.bad_shown, out=out,
+                       prefixes=len(matcher))
     if timings:
-        clock.update(prefixes=loaded - started, total=time.perf_counter() - started)
+        clock = {"imports": imported - started, "prefixes": loaded - imported, **tally.clock,
+                 "jobs": parallel[0] if parallel else 1, "parallel": parallel[1] if parallel else 0.0,
+                 "total": time.perf_counter() - started}
         sys.stderr.write("timings " + " ".join(f"{k}={v:.3f}" for k, v in clock.items()) + "\n")
 
 
