@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -100,10 +101,12 @@ class FeedImportUploadView(LoginRequiredMixin, View):
         result = None
         if form.is_valid():
             data = form.cleaned_data
-            feed = data["feed"] or services.feed_for_name(data["new_feed"].strip(), by=request.user)
             try:
-                result = services.feed_import(file=data["file"], feed=feed, by=request.user,
-                                              format=data["format"] or None, dry_run=data["dry_run"])
+                # A new feed is created in the same transaction: a file that cannot be read leaves nothing.
+                with transaction.atomic():
+                    feed = data["feed"] or services.feed_for_name(data["new_feed"].strip(), by=request.user)
+                    result = services.feed_import(file=data["file"], feed=feed, by=request.user,
+                                                  format=data["format"] or None, dry_run=data["dry_run"])
             except ValidationError as exc:
                 form.add_error(None, exc)
             except Exception as exc:

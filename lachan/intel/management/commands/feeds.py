@@ -565,6 +565,7 @@ def run_import(command, *, file, format=None, source="CLI", dry_run=False, json=
     from pathlib import Path
 
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from lachan.accounts.models import User
     from lachan.intel import services
@@ -584,12 +585,13 @@ def run_import(command, *, file, format=None, source="CLI", dry_run=False, json=
         user = User.objects.filter(username=by).first()
         if user is None:
             raise CommandError(_("No user named %(name)s.") % {"name": by})
-    if dry_run:
-        feed = Feed.objects.filter(name=source).first() or Feed(name=source)
-    else:
-        feed = services.feed_for_name(source, by=user)
     try:
-        result = services.feed_import(file=path, feed=feed, by=user, format=format, dry_run=dry_run)
+        with transaction.atomic():  # a new feed and its first import: both or nothing
+            if dry_run:
+                feed = Feed.objects.filter(name=source).first() or Feed(name=source)
+            else:
+                feed = services.feed_for_name(source, by=user)
+            result = services.feed_import(file=path, feed=feed, by=user, format=format, dry_run=dry_run)
     except ParseError as exc:
         raise CommandError(_("%(path)s: %(error)s — nothing was imported.") % {"path": file, "error": exc}) from None
     except ValidationError as exc:
