@@ -1,0 +1,431 @@
+"""Any table with a header row: CSV (``,`` or ``;``), TSV, XLSX — the lists authorities send.
+
+Columns are found by their header, without regard to case, diacritics or punctuation ("Địa chỉ IP",
+"dia chi ip", "IP_ADDRESS" …): see ``ALIASES``; failing an exact alias, a header that contains a telling
+word ("ip", "thời gian", "mã độc", "botnet", "cổng", …) is used. Title rows above the header are skipped
+(the header is the first of the first ``HEADER_ROWS`` rows that has an IP column). An explicit
+``mapping`` — ``{"ip": "Column A", "family": "Loại", "seen": 3}`` (a header text, or a 0-based column
+index) — takes precedence; roles it leaves out are still found by alias. Roles: ``ip``, ``seen``,
+``family``, ``port``, ``protocol``, ``asn``, ``destination``, ``destination_port``.
+
+Dates written dd/mm/yyyy (day first, as in Vietnam) and Excel date cells are read in ``source_tz``
+(UTC unless given: pass "Asia/Ho_Chi_Minh" for Vietnamese lists). The IP column may hold networks
+("203.0.113.0/24", see ``plain``). A formula in a mapped cell makes the row bad. In a workbook, every sheet
+with a recognisable header is read; a sheet that has content but no header is reported, never skipped
+silently.
+"""
+
+import csv
+import datetime
+import re
+import unicodedata
+
+from django.utils.translation import gettext as _
+
+from lachan.core import tabular
+
+from .base import (
+    Batches,
+    Clock,
+    ParseError,
+    RowError,
+    asn_value,
+    bad_value,
+    canonical_ip_or_network,
+    check,
+    check_text,
+    endpoint,
+    no_ip,
+    port_value,
+    protocol_value,
+    text_value,
+)
+
+NAME = "generic"
+HEADER_ROWS = 30
+ROLES = ("ip", "seen", "family", "port", "protocol", "asn", "destination", "destination_port")
+_ROLE_SYNONYMS = {"time": "seen", "timestamp": "seen", "malware": "family", "dst": "destination",
+                  "c2": "destination", "dst_port": "destination_port"}
+
+
+def key(text):
+    """Header text for comparison: no diacritics (đ → d), lower case, words separated by one space."""
+    text = str(text or "").replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9&]+", " ", text).strip()
+
+
+ALIASES = {
+    "ip": ["ip", "dia chi ip", "ip address", "ipaddress", "ip addr", "src ip", "source ip", "sourceip", "ip nguon",
+           "dia chi ip nguon", "ip bi nhiem", "dia chi ip bi nhiem", "ip nhiem ma doc", "ipv4", "ipv6",
+           "ip v4", "host ip", "infected ip", "bot ip", "so ip", "ip may bi nhiem"],
+    "seen": ["thoi gian", "ngay phat hien", "thoi gian phat hien", "ngay", "thoi diem", "ngay gio", "thoi gian ghi nhan",
+             "ngay ghi nhan", "lan cuoi", "thoi gian cuoi", "timestamp", "time", "date", "datetime", "first seen",
+             "last seen", "seen", "ngay gio phat hien", "time seen", "thoi gian ket noi"],
+    "family": ["ten ma doc", "loai ma doc", "ma doc", "botnet", "ten botnet", "loai botnet", "mang botnet",
+               "ten mang botnet", "dong ma doc", "ho ma doc", "malware", "malware family", "family", "infection",
+               "threat", "tag", "bot name", "botname"],
+    "port": ["cong", "port", "src port", "source port", "cong nguon", "cong ket noi"],
+    "protocol": ["giao thuc", "protocol", "transport", "giao thuc ket noi"],
+    "asn": ["asn", "as", "so hieu mang", "as number", "so hieu as", "src asn", "asn nguon", "so hieu mang as"],
+    "destination": ["may chu c&c", "may chu c c", "may chu cc", "may chu c2", "may chu dieu khien", "dia chi dich",
+                    "ip dich", "c&c", "c c", "cc", "c2", "cnc", "c&c server", "destination", "dst ip", "destination ip",
+                    "dia chi c&c", "ip c&c", "ten mien c&c", "dia chi may chu c&c", "may chu", "c&c ip", "ip may chu c&c"],
+    "destination_port": ["cong dich", "dst port", "destination port", "cong c&c", "cong may chu", "cong may chu c&c"],
+}
+_ALIAS_ROLE = {alias: role for role, aliases in ALIASES.items() for alias in aliases}
+_DESTINATION_WORDS = ("dich", "dst", "destination", "c&c", "c c", "cc", "c2", "cnc", "may chu", "server", "dieu khien")
+_CONTAINS = [
+    ("destination_port", lambda k: ("cong" in k.split() or "port" in k.split()) and _destinationish(k)),
+    ("destination", lambda k: _destinationish(k)),
+    ("ip", lambda k: "ip" in k.split()),
+    ("seen", lambda k: any(w in k for w in ("thoi gian", "ngay", "time", "date"))),
+    ("family", lambda k: any(w in k for w in ("ma doc", "botnet", "malware", "family", "infection"))),
+    ("port", lambda k: "cong" in k.split() or "port" in k.split()),
+    ("protocol", lambda k: "giao thuc" in k or "protocol" in k),
+    ("asn", lambda k: "asn" in k.split() or "so hieu" in k),
+]
+
+
+def _destinationish(k):
+    words = k.split()
+    return any((w in words) if " " not in w else (w in k) for w in _DESTINATION_WORDS)
+
+
+def auto_map(cells):
+    """Header cells → {role: column index} by alias, then by telling words."""
+    keys = [key(c) for c in cells]
+    found = {}
+    for i, k in enumerate(keys):
+        role = _ALIAS_ROLE.get(k)
+        if role and role not in found:
+            found[role] = i
+    taken = set(found.values())
+    for role, test in _CONTAINS:
+        if role in found:
+            continue
+        for i, k in enumerate(keys):
+            if i not in taken and k and test(k):
+                found[role] = i
+                taken.add(i)
+                break
+    return found
+
+
+def _explicit(mapping, cells):
+    """{role: column} from the user's mapping, or None when this row is not the header it names."""
+    keys = [key(c) for c in cells]
+    found = {}
+    for role, column in mapping.items():
+        if isinstance(column, int) and not isinstance(column, bool):
+            if column < 0:
+                raise ParseError(_("Column numbers in a mapping start at 0: %(column)s.") % {"column": column})
+            found[role] = column
+            continue
+        wanted = key(column)
+        if wanted not in keys:
+            return None
+        found[role] = keys.index(wanted)
+    return found
+
+
+def _check_mapping(mapping):
+    if mapping is None:
+        return None
+    if not isinstance(mapping, dict) or not mapping:
+        raise ParseError(_("A column mapping is a dictionary such as {\"ip\": \"Địa chỉ IP\"}."))
+    out = {}
+    for role, column in mapping.items():
+        role = _ROLE_SYNONYMS.get(str(role).strip().lower(), str(role).strip().lower())
+        if role not in ROLES:
+            raise ParseError(_("Unknown field %(field)s in the column mapping; fields: %(fields)s.")
+                             % {"field": role, "fields": ", ".join(ROLES)})
+        if column in (None, ""):
+            continue
+        out[role] = column
+    if "ip" not in out:
+        raise ParseError(_("The column mapping must name the IP address column (\"ip\")."))
+    return out
+
+
+class Header:
+    """Finds the header among the first rows, then converts data rows."""
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+        self.columns = None
+        self.seen_rows = []
+
+    def offer(self, cells):
+        """True when ``cells`` is the header (columns now known)."""
+        if self.mapping:
+            explicit = _explicit(self.mapping, cells)
+            if explicit is None:
+                return False
+            if all(isinstance(c, int) for c in self.mapping.values()) and _looks_like_data(cells, explicit):
+                self.columns = explicit
+                return None  # no header row: this row is data
+            found = {role: col for role, col in auto_map(cells).items() if role not in explicit
+                     and col not in explicit.values() and any(key(cells[col]) == a for a in ALIASES[role])}
+            self.columns = {**found, **explicit}
+            return True
+        found = auto_map(cells)
+        if "ip" in found:
+            self.columns = found
+            return True
+        return False
+
+
+def _looks_like_data(cells, columns):
+    ip = columns.get("ip")
+    return ip is not None and ip < len(cells) and canonical_ip_or_network(tabular.cell_text(cells[ip]).strip()) is not None
+
+
+class Rows:
+    """Data rows → events (shared by CSV and XLSX)."""
+
+    def __init__(self, columns, options, batches):
+        self.columns = columns
+        self.clock = Clock(options.tz)
+        self.batches = batches
+        self.family = text_value(lower=True)
+        self.width = max(columns.values()) + 1
+
+    def add(self, number, cells, raw, prefix=""):
+        cols = self.columns
+
+        def cell(role):
+            col = cols.get(role)
+            if col is None or col >= len(cells):
+                return None
+            value = cells[col]
+            if isinstance(value, str):
+                value = value.strip()
+                return value or None
+            return value
+
+        try:
+            values = [cell(role) for role in ROLES]
+            if not any(v not in (None, "") for v in values) and not any(str(c).strip() for c in cells if c is not None):
+                return
+            for value in values:
+                if isinstance(value, str):
+                    check_text(value, number)
+            ip_text = values[0]
+            if ip_text is None:
+                raise RowError(no_ip(number))
+            ip = canonical_ip_or_network(tabular.cell_text(ip_text))
+            if ip is None:
+                raise RowError(bad_value(number, "network" if "/" in str(ip_text) else "ip", ip_text))
+            seen = values[1]
+            if seen is not None:
+                if isinstance(seen, datetime.datetime | datetime.date):
+                    seen = self.clock.from_datetime(seen)
+                else:
+                    seen = check(self.clock(tabular.cell_text(seen) if not isinstance(seen, int | float) else seen),
+                                 number)
+            family = check(self.family(tabular.cell_text(values[2])), number) if values[2] is not None else None
+            port = check(port_value(values[3]), number) if values[3] is not None else None
+            protocol = check(protocol_value(tabular.cell_text(values[4])), number) if values[4] is not None else None
+            asn = check(asn_value(values[5]), number) if values[5] is not None else None
+            destination = None
+            if values[6] is not None:
+                host = tabular.cell_text(values[6])
+                dport = values[7]
+                if dport is not None:
+                    dport = check(port_value(dport), number)
+                destination = endpoint(host, dport) if (dport is not None and ":" not in host) else host
+        except RowError as exc:
+            self.batches.bad(number, prefix + exc.reason)
+            return
+        self.batches.add(ip=ip, line=number, raw=raw, seen=seen, family=family, port=port, protocol=protocol,
+                         asn=asn, destination=destination)
+
+
+def sniff(sample):
+    if sample.xlsx:
+        return True
+    text = "\n".join(sample.lines[:HEADER_ROWS])
+    delimiter = tabular.sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(sample.lines[:HEADER_ROWS], delimiter=delimiter))
+    except csv.Error:
+        return False
+    return any(len(row) > 1 and "ip" in auto_map(row) for row in rows)
+
+
+def parse(source, options):
+    mapping = _check_mapping(options.mapping)
+    name = source.name.lower()
+    if source.head.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
+        yield from parse_xlsx(source, options, mapping)
+    else:
+        yield from parse_csv(source, options, mapping)
+
+
+def _not_found(first_row):
+    return ParseError(_("No column of IP addresses in the first %(rows)s rows (headers such as \"IP\" or \"Địa chỉ "
+                        "IP\"); the first row is: %(row)s. Give a column mapping.")
+                      % {"rows": HEADER_ROWS, "row": (first_row or "")[:200]})
+
+
+def csv_records(lines, delimiter):
+    """``(line number, raw text, cells)`` per record of a CSV text, quoted fields over several lines
+    included; a record csv cannot read gives ``cells`` None and the error in ``raw``."""
+    buffer = []
+
+    def feed():
+        for _number, line in lines:
+            buffer.append(line)
+            yield line + "\n"
+
+    source = feed()
+    number = lines.next_line
+    while True:
+        reader = csv.reader(source, delimiter=delimiter, strict=False)
+        try:
+            for cells in reader:
+                raw = "\n".join(buffer)
+                used = len(buffer) or 1
+                buffer.clear()
+                yield number, raw, cells
+                number += used
+            return
+        except csv.Error as exc:
+            used = len(buffer) or 1
+            buffer.clear()
+            yield number, str(exc), None
+            number += used
+
+
+def parse_csv(source, options, mapping):
+    lines = source.lines(options.encoding)
+    start, head = lines.chunk(HEADER_ROWS)
+    if not any(line.strip() for line in head):
+        raise ParseError(_("The file is empty."))
+    delimiter = tabular.sniff_delimiter("\n".join(head))
+    header = Header(mapping)
+    batches = Batches(options.batch_size)
+    rows = None
+    first_row = next((line for line in head if line.strip()), "")
+    records = csv_records(_Replayed(start, head, lines), delimiter)
+    for number, raw, cells in records:
+        if rows is None:
+            if cells is None or not any(c.strip() for c in cells):
+                continue
+            if number - start >= HEADER_ROWS:
+                break
+            state = header.offer(cells)
+            if state is False:
+                continue
+            rows = Rows(header.columns, options, batches)
+            if state is None:
+                rows.add(number, cells, raw)
+            continue
+        if cells is None:
+            batches.bad(number, _("Row %(row)s cannot be read as CSV: %(error)s") % {"row": number, "error": raw})
+        else:
+            rows.add(number, cells, raw)
+        if batches.full():
+            yield batches.take()
+    if rows is None:
+        if mapping:
+            raise ParseError(_("The columns of the mapping (%(columns)s) are not in the first %(rows)s rows; the first "
+                               "row is: %(row)s") % {"columns": ", ".join(str(c) for c in mapping.values()),
+                                                     "rows": HEADER_ROWS, "row": first_row[:200]})
+        raise _not_found(first_row)
+    rest = batches.rest()
+    if rest is not None:
+        yield rest
+
+
+class _Replayed:
+    """The lines already read for the header search, then the rest of the reader."""
+
+    def __init__(self, start, head, lines):
+        self.start, self.head, self.lines = start, head, lines
+        self.next_line = start
+
+    def __iter__(self):
+        for number, line in enumerate(self.head, self.start):
+            self.next_line = number + 1
+            yield number, line
+        for number, line in self.lines:
+            self.next_line = number + 1
+            yield number, line
+
+
+def parse_xlsx(source, options, mapping):
+    batches = Batches(options.batch_size)
+    found_any = False
+    first_row = ""
+    try:
+        for index, (title, sheet_rows) in enumerate(tabular.iter_xlsx(source.seekable_binary(),
+                                                                       max_expanded=_xlsx_limit(source))):
+            prefix = "" if index == 0 else f"{title}: "
+            header = Header(mapping)
+            rows = None
+            content = False
+            for number, values in sheet_rows:
+                cells = list(values)
+                while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+                    cells.pop()
+                if not cells:
+                    continue
+                content = True
+                text_cells = [tabular.normalise_text(tabular.cell_text(c)) for c in cells]
+                raw = _join(text_cells)
+                if rows is None:
+                    first_row = first_row or raw
+                    if number > HEADER_ROWS:
+                        break
+                    state = header.offer(text_cells)
+                    if state is False:
+                        continue
+                    rows = Rows(header.columns, options, batches)
+                    found_any = True
+                    if state is None:
+                        rows.add(number, _cells(cells), raw, prefix)
+                    continue
+                rows.add(number, _cells(cells), raw, prefix)
+                if batches.full():
+                    yield batches.take()
+            if rows is None and content:
+                batches.bad(0, _("Sheet %(sheet)s: no column of IP addresses found in its first %(rows)s rows; "
+                                 "the sheet was not read.") % {"sheet": title, "rows": HEADER_ROWS})
+    except tabular.TabularError as exc:
+        raise ParseError(str(exc)) from None
+    if not found_any:
+        raise _not_found(first_row)
+    rest = batches.rest()
+    if rest is not None:
+        yield rest
+
+
+def _xlsx_limit(source):
+    from django.conf import settings
+
+    size = 0
+    if source.seekable:
+        try:
+            position = source.stream.tell()
+            source.stream.seek(0, 2)
+            size = source.stream.tell()
+            source.stream.seek(position)
+        except OSError:
+            size = 0
+    return max(20 * settings.UPLOAD_MAX_BYTES, 40 * size)
+
+
+def _cells(values):
+    """Cell values for conversion: text NFC-normalised, numbers and dates kept."""
+    return [tabular.normalise_text(v) if isinstance(v, str) else v for v in values]
+
+
+def _join(cells):
+    out = []
+    for cell in cells:
+        if any(c in cell for c in ',"\n\r'):
+            cell = '"' + cell.replace('"', '""') + '"'
+        out.append(cell)
+    return ",".join(out)
