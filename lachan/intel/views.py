@@ -3,7 +3,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case as Case_
+from django.db.models import Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -134,6 +135,8 @@ def _is_parse_error(exc):
 
 # --- cases -------------------------------------------------------------------------------------------------
 
+STATUS_ORDER = (CaseStatus.REINFECTED, CaseStatus.OPEN, CaseStatus.CLEANED, CaseStatus.CLOSED)
+
 CASE_EXPORTER = Exporter(
     [
         Column("ip"), Column("family"), Column("status", export=lambda c: c.get_status_display()),
@@ -152,7 +155,10 @@ class CaseListView(ReadOnlyMixin, generic.ObjectListView):
     exporter = CASE_EXPORTER
 
     def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+        # Reinfected first, then open, reported cleaned, closed; the most recent sighting first.
+        priority = Case_(*[When(status=s, then=Value(n)) for n, s in enumerate(STATUS_ORDER)], default=Value(9))
+        return (super().get_queryset(action).select_related("unit").annotate(priority=priority)
+                .order_by("priority", "-last_seen", "ip"))
 
     def base_context(self):
         reinfected = self.get_queryset().filter(status=CaseStatus.REINFECTED).count()

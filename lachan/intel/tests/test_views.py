@@ -170,3 +170,9 @@ def test_api_import_per_unit_counts_are_scoped(client, users, imported, tree):
     token = Token.objects.create(user=users["member_a"])
     assert client.get("/api/intel/unmapped/", HTTP_AUTHORIZATION=f"Token {token.key}").json()["count"] == 0
     assert Sighting.objects.count() == 4
+
+
+def test_reinfected_cases_come_first(client_for, users, imported):
+    Case.objects.filter(ip="45.10.5.7").update(status=CaseStatus.REINFECTED, reinfections=1)
+    page = text(client_for(users["member_a"]).get(reverse("intel:case_list")))
+    assert page.index("45.10.5.7") < page.index("45.10.1.1")
