@@ -249,7 +249,8 @@ class UnmappedQueueView(LoginRequiredMixin, View):
         return render(self.request, "intel/unmapped_queue.html", {
             "page": page, "items": page.object_list,
             "can_change": can(self.request.user, UnmappedIP, CHANGE),
-            "form": form or forms.UnmappedAssignForm(user=self.request.user),
+            "form": form or forms.UnmappedAssignForm(user=self.request.user,
+                                                     initial={"asn": self.request.GET.get("asn")}),
         })
 
     def get(self, request):
