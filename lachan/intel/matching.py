@@ -412,6 +412,11 @@ class PrefixMatcher:
         """Every prefix's label, by prefix index (read-only use)."""
         return self._labels
 
+    @property
+    def prefixes(self):
+        """Every prefix's canonical text, by prefix index (read-only use)."""
+        return self._prefixes
+
     def ref(self, index):
         """The IPPrefix pk of prefix ``index`` for a matcher built by ``from_queryset``, else None."""
         return self.refs[index] if self.refs is not None else None

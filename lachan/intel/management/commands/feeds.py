@@ -113,7 +113,9 @@ class _MatchWriter:
         self._buffer = buffer
         if header:
             self.fh.write(self._row(["ip", "unit", "prefix"]))
-        self.suffix = [self._row(["", matcher.label(i), matcher.prefix(i)]) for i in range(len(matcher))]
+        # ",unit,prefix\r\n" per prefix; a prefix's canonical text never needs quoting nor neutralising
+        units = {label: self._row([label]).removesuffix("\r\n") for label in set(matcher.labels)}
+        self.suffix = [f",{units[label]},{prefix}\r\n" for label, prefix in zip(matcher.labels, matcher.prefixes, strict=True)]
 
     def _row(self, cells):
         self._buffer.seek(0)
