@@ -112,6 +112,21 @@ def auto_map(cells):
     return found
 
 
+def header_columns(cells):
+    """{role: column} when ``cells`` is a header row with an IP column, else None. A title row ("DANH SÁCH
+    ĐỊA CHỈ IP …", one cell) is not a header unless its only cell is exactly an alias ("IP")."""
+    texts = [tabular.cell_text(c).strip() for c in cells]
+    filled = [t for t in texts if t]
+    found = auto_map(texts)
+    if "ip" not in found:
+        return None
+    if len(filled) < 2 and key(texts[found["ip"]]) not in ALIASES["ip"]:
+        return None
+    if any(len(t) > 80 for t in filled):
+        return None
+    return found
+
+
 def _explicit(mapping, cells):
     """{role: column} from the user's mapping, or None when this row is not the header it names."""
     keys = [key(c) for c in cells]
@@ -169,8 +184,8 @@ class Header:
                      and col not in explicit.values() and any(key(cells[col]) == a for a in ALIASES[role])}
             self.columns = {**found, **explicit}
             return True
-        found = auto_map(cells)
-        if "ip" in found:
+        found = header_columns(cells)
+        if found is not None:
             self.columns = found
             return True
         return False
@@ -242,16 +257,25 @@ class Rows:
                          asn=asn, destination=destination)
 
 
+def find_delimiter(lines, mapping=None):
+    """The delimiter under which one of ``lines`` is a header (with an IP column, or the mapping's columns),
+    or None."""
+    header = Header(mapping)
+    candidates = [d for d in (",", ";", "\t", "|") if any(d in line for line in lines)]
+    for delimiter in sorted(candidates, key=lambda d: -max(line.count(d) for line in lines)):
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter, strict=False))
+        except csv.Error:
+            continue
+        if any(row and header.offer(row) is not False for row in rows):
+            return delimiter
+    return None
+
+
 def sniff(sample):
     if sample.xlsx:
         return True
-    text = "\n".join(sample.lines[:HEADER_ROWS])
-    delimiter = tabular.sniff_delimiter(text)
-    try:
-        rows = list(csv.reader(sample.lines[:HEADER_ROWS], delimiter=delimiter))
-    except csv.Error:
-        return False
-    return any(len(row) > 1 and "ip" in auto_map(row) for row in rows)
+    return find_delimiter(sample.lines[:HEADER_ROWS]) is not None
 
 
 def parse(source, options):
@@ -303,7 +327,7 @@ def parse_csv(source, options, mapping):
     start, head = lines.chunk(HEADER_ROWS)
     if not any(line.strip() for line in head):
         raise ParseError(_("The file is empty."))
-    delimiter = tabular.sniff_delimiter("\n".join(head))
+    delimiter = find_delimiter(head, mapping) or tabular.sniff_delimiter("\n".join(head))
     header = Header(mapping)
     batches = Batches(options.batch_size)
     rows = None

@@ -10,6 +10,8 @@ give the plain address. The matcher treats a network by its network address (the
 network is attributed to the unit that owns its first address. Ranges ("192.0.2.1-192.0.2.9") are bad rows.
 """
 
+import re
+
 from .base import Batches, bad_value, canonical_ip, canonical_ip_or_network, is_formula, validate_ips
 
 NAME = "plain"
@@ -33,8 +35,12 @@ def _value(line):
     return value, rest.strip()
 
 
+_ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:./-]+")
+
+
 def sniff(sample):
-    """Most data lines (at least 80 %, at least one) are a single address or network."""
+    """The data lines (at least one valid) are single values that look like addresses or networks; a few
+    (a fifth) may be something else."""
     values = []
     for line in sample.data[:200]:
         value, rest = _value(line)
@@ -43,10 +49,10 @@ def sniff(sample):
         if any(s in value for s in _SEPARATORS):
             return False
         values.append((value, rest))
-    if not values:
+    if not values or not any(canonical_ip_or_network(value) is not None for value, _rest in values):
         return False
-    good = sum(1 for value, rest in values if not rest and canonical_ip_or_network(value) is not None)
-    return good >= 0.8 * len(values)
+    looks = sum(1 for value, rest in values if not rest and _ADDRESS_LIKE.fullmatch(value))
+    return looks >= 0.8 * len(values)
 
 
 def parse(source, options):

@@ -126,7 +126,8 @@ def _record(batches, record, number, raw, clock):
             indicators.append(("domain", name.lower().rstrip(".")))
     for payload in record.get("payloads") or ():
         if isinstance(payload, dict):
-            for key, kind in (("md5_hash", "md5"), ("sha256_hash", "sha256"), ("sha1_hash", "sha1")):
+            for key, kind in (("md5_hash", "md5"), ("sha256_hash", "sha256"), ("sha1_hash", "sha1"),
+                              ("response_md5", "md5"), ("response_sha256", "sha256")):
                 value = check_text(_text(payload.get(key)), number)
                 if value and value.isalnum():
                     indicators.append((kind, value.lower()))
