@@ -331,6 +331,10 @@ def test_small_files_binary_formats_and_other_encodings_are_read_in_one_piece(fi
     utf16 = files["dir"] / "utf16.csv"
     utf16.write_bytes(feed.read_text(encoding="utf-8").encode("utf-16"))
     assert feeds._split(utf16, "shadowserver", 2) is None
+    old_mac = files["dir"] / "cr.csv"
+    data = feed.read_bytes()
+    old_mac.write_bytes(data[:100] + data[100:5000].replace(b"\n", b"\r") + data[5000:])  # some lone CR line ends
+    assert feeds._split(old_mac, "shadowserver", 2) is None
     monkeypatch.setattr(feeds, "SPLIT_MIN_BYTES", 32 << 20)
     assert feeds._split(feed, "shadowserver", 2) is None
 

@@ -316,16 +316,22 @@ def _split(path, format, jobs):
             if end_of_line < 0:
                 return None
             data_start = end_of_line + 1
-        scan = _Scan(fh)
-        cuts = []
-        for k in range(1, jobs):
-            cut = scan.line_end_after(max(data_start + (size - data_start) * k // jobs, scan.position))
-            while cut is not None and cut < size and scan.quotes_before(cut) % 2:
-                cut = scan.line_end_after(cut)  # inside a quoted field that goes on over lines
-            if cut is None or cut >= size or scan.lone_cr:
-                break
-            cuts.append((cut, scan.newlines_before(cut)))
-        if scan.lone_cr or not cuts:
+        quoted = format != "plain"
+        scan = _Scan(fh, quotes=quoted)
+        try:
+            cuts = []
+            for k in range(1, jobs):
+                cut = scan.line_end_after(max(data_start + (size - data_start) * k // jobs, scan.position))
+                while quoted and cut is not None and cut < size and scan.quotes_before(cut) % 2:
+                    cut = scan.line_end_after(cut)  # inside a quoted field that goes on over lines
+                if cut is None or cut >= size:
+                    break
+                cuts.append((cut, scan.newlines_before(cut)))
+                if scan.lone_cr:
+                    return None
+        finally:
+            scan.close()
+        if not cuts:
             return None
     prefix = head[bom:data_start]
     parts = [_Part(path, 0, cuts[0][0])]
@@ -335,23 +341,39 @@ def _split(path, format, jobs):
 
 
 class _Scan:
-    """Counts newlines and quotes from the start of a file up to a position, reading forward only."""
+    """Counts newlines (and quotes) from the start of a file up to a position, forward only, with numpy
+    over a memory map (about 0.1 s for 128 MB), plus whether a lone CR line end was seen."""
 
-    def __init__(self, fh):
+    def __init__(self, fh, *, quotes=True):
+        import mmap
+
+        import numpy as np
+
         self.fh = fh
+        self.map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        self.bytes = np.frombuffer(self.map, dtype=np.uint8)
+        self.count_quotes = quotes
         self.position = self.newlines = self.quotes = 0
         self.lone_cr = False
 
+    def close(self):
+        del self.bytes
+        self.map.close()
+
     def _advance(self, to):
-        self.fh.seek(self.position)
+        import numpy as np
+
         while self.position < to:
-            block = self.fh.read(min(_SCAN_BLOCK, to - self.position))
-            if not block:
-                break
-            self.newlines += block.count(b"\n")
-            self.quotes += block.count(b'"')
-            self.lone_cr |= block.count(b"\r") != block.count(b"\r\n")  # (a CRLF cut by the block: no split)
-            self.position += len(block)
+            end = min(self.position + _SCAN_BLOCK, to)
+            block = self.bytes[self.position:end]
+            self.newlines += int(np.count_nonzero(block == 10))
+            if self.count_quotes:
+                self.quotes += int(np.count_nonzero(block == 34))
+            if self.map.find(b"\r", self.position, end) >= 0:
+                window = self.bytes[self.position:min(end + 1, len(self.bytes))]
+                crlf = np.count_nonzero((window[:-1] == 13) & (window[1:] == 10))
+                self.lone_cr |= bool(np.count_nonzero(window[:end - self.position] == 13) != crlf)
+            self.position = end
 
     def newlines_before(self, position):
         self._advance(position)
@@ -363,13 +385,8 @@ class _Scan:
 
     def line_end_after(self, position):
         """The position just after the first LF at or after ``position`` (None at the end of the file)."""
-        self.fh.seek(position)
-        while block := self.fh.read(1 << 16):
-            found = block.find(b"\n")
-            if found >= 0:
-                return position + found + 1
-            position += len(block)
-        return None
+        found = self.map.find(b"\n", position)
+        return None if found < 0 else found + 1
 
 
 def _work(conn, part, format, matcher, out):
