@@ -36,12 +36,17 @@ def case_sightings(user, case):
     return Sighting.objects.restrict(user, VIEW).filter(case=case).select_related("feed_import__feed").order_by("-seen")
 
 
-def trends(user, *, months=12, now=None):
-    """Monthly sightings per family, top families and top units — all within the user's scope."""
+def trends(user, *, unit=None, months=12, now=None):
+    """Monthly sightings per family, top families and top units — within the user's scope, and within
+    ``unit``'s subtree when given (the caller has checked that the user may see ``unit``)."""
     now = now or timezone.now()
     start = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) - timedelta(days=31 * (months - 1))
              ).replace(day=1)
     sightings = Sighting.objects.restrict(user, VIEW).filter(feed_import__started__gte=start)
+    cases = Case.objects.restrict(user, VIEW)
+    if unit is not None:
+        sightings = sightings.filter(unit__path__startswith=unit.path)
+        cases = cases.filter(unit__path__startswith=unit.path)
     rows = (sightings.annotate(month=TruncMonth("feed_import__started")).values("month", "family")
             .annotate(n=Count("id")).order_by("month", "family"))
     by_month = {}
@@ -55,7 +60,6 @@ def trends(user, *, months=12, now=None):
     for m in monthly:
         m["percent"] = round(100 * m["total"] / peak) if peak else 0
         m["families"].sort(key=lambda fn: -fn[1])
-    cases = Case.objects.restrict(user, VIEW)
     active = Q(status__in=ACTIVE_CASE_STATUSES)
     top_families = list(cases.filter(active).values("family").annotate(n=Count("id")).order_by("-n", "family")[:10])
     top_unit_rows = list(cases.filter(active).values("unit").annotate(
@@ -73,4 +77,4 @@ def trends(user, *, months=12, now=None):
         reinfected=Count("id", filter=Q(status=CaseStatus.REINFECTED)),
         closed=Count("id", filter=Q(status=CaseStatus.CLOSED)),
     )
-    return {"monthly": monthly, "top_families": top_families, "top_units": top_units, "totals": totals}
+    return {"monthly": monthly, "top_families": top_families, "top_units": top_units, "totals": totals, "unit": unit}

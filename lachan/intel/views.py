@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case as Case_
 from django.db.models import Q, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,6 +14,7 @@ from lachan.core.exports import Exporter
 from lachan.core.imports import Column
 from lachan.core.scope import CHANGE, VIEW, can
 from lachan.core.views import generic
+from lachan.organizations.models import Unit
 
 from . import filtersets, forms, selectors, services, tables
 from .choices import CaseStatus
@@ -328,4 +330,10 @@ class TrendsView(LoginRequiredMixin, View):
     model = Case
 
     def get(self, request):
-        return render(request, "intel/trends.html", selectors.trends(request.user))
+        unit = None
+        if request.GET.get("unit"):
+            units = Unit.objects.restrict(request.user, VIEW)
+            unit = get_object_or_404(units, pk=request.GET["unit"]) if request.GET["unit"].isdigit() else None
+            if unit is None:
+                raise Http404
+        return render(request, "intel/trends.html", selectors.trends(request.user, unit=unit))

@@ -176,3 +176,11 @@ def test_reinfected_cases_come_first(client_for, users, imported):
     Case.objects.filter(ip="45.10.5.7").update(status=CaseStatus.REINFECTED, reinfections=1)
     page = text(client_for(users["member_a"]).get(reverse("intel:case_list")))
     assert page.index("45.10.5.7") < page.index("45.10.1.1")
+
+
+def test_trend_of_one_unit_subtree(client_for, users, imported, tree):
+    client = client_for(users["member_a"])
+    page = text(client.get(reverse("intel:trends"), {"unit": tree["a1"].pk}))
+    assert "conficker" in page and "mirai" not in page
+    assert client.get(reverse("intel:trends"), {"unit": tree["b"].pk}).status_code == 404
+    assert client.get(reverse("intel:trends"), {"unit": "x"}).status_code == 404
