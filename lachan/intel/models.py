@@ -92,10 +92,12 @@ class FeedImport(ScopedModel):
     bad_report = models.JSONField(_("bad-row report"), default=dict, blank=True)
     bogon_report = models.JSONField(_("bogon report"), default=dict, blank=True)
     unmapped_not_queued = models.PositiveIntegerField(_("unmapped addresses not queued"), default=0)
+    # [[asn, rows, addresses], …]: the ASNs with the most unmapped rows (candidates for an ASN assignment).
+    unmapped_asns = models.JSONField(_("unmapped rows per ASN"), default=list, blank=True)
 
     scope_unit = None
     scope_write_roles = COORDINATOR_ONLY
-    detail_hidden_fields = ("per_unit", "bad_report", "bogon_report")
+    detail_hidden_fields = ("per_unit", "bad_report", "bogon_report", "unmapped_asns")
 
     class Meta:
         ordering = ["-started"]

@@ -262,6 +262,7 @@ def feed_import(*, file, feed, by, format=None, dry_run=False, file_name=None, t
     feed_import.plan = plan
     if dry_run:
         feed_import.per_unit = _per_unit(plan, new=set(), reinfected=set())
+        feed_import.unmapped_asns = _unmapped_asns(plan)
         feed_import.finished = timezone.now()
         return feed_import
     try:
@@ -293,6 +294,21 @@ def _per_unit(plan, *, new, reinfected):
         entry["new"] += key in new
         entry["reinfected"] += key in reinfected
     return per_unit
+
+
+def _unmapped_asns(plan, top=100):
+    """``[[asn, rows, addresses]]`` of the unmapped rows, the ASNs with the most rows first."""
+    rows, addresses = Counter(), Counter()
+    seen = set()
+    for (ip, _family), n in plan.unmapped.items():
+        asn = plan.unmapped_asn.get(ip)
+        if asn is None:
+            continue
+        rows[asn] += n
+        if ip not in seen:
+            seen.add(ip)
+            addresses[asn] += 1
+    return [[asn, n, addresses[asn]] for asn, n in rows.most_common(top)]
 
 
 def _chunks(items, size=CHUNK):
@@ -333,6 +349,7 @@ def _write(feed_import, plan, *, now):
     feed_import.per_unit = _per_unit(plan, new=set(new_keys), reinfected=reinfected)
     unmapped_kept = setting("INTEL_UNMAPPED_KEPT", 10000)
     feed_import.unmapped_not_queued = max(0, len(plan.unmapped) - unmapped_kept)
+    feed_import.unmapped_asns = _unmapped_asns(plan)
     feed_import.finished = timezone.now()
     feed_import.save()  # the one audit entry of the import
 

@@ -37,13 +37,14 @@ class FeedImportSerializer(ScopedModelSerializer):
     per_unit = serializers.SerializerMethodField()
     bad_report = serializers.SerializerMethodField()
     bogon_report = serializers.SerializerMethodField()
+    unmapped_asns = serializers.SerializerMethodField()
     tlp = serializers.CharField(read_only=True)  # plain text: one TLP enum name in the schema is enough
 
     class Meta:
         model = FeedImport
         fields = ("id", "url", "display", "feed", "file_name", "sha256", "size", "format", "tlp", "status", "started",
                   "finished", "rows", "parsed", "bad_rows", "matched", "matched_by_asn", "unmatched", "bogon",
-                  "indicators", "cases_new", "cases_reinfected", "cases_closed", "unmapped_not_queued", "per_unit",
+                  "indicators", "cases_new", "cases_reinfected", "cases_closed", "unmapped_not_queued", "unmapped_asns", "per_unit",
                   "bad_report", "bogon_report", *TIMESTAMPS)
         read_only_fields = fields
 
@@ -58,6 +59,10 @@ class FeedImportSerializer(ScopedModelSerializer):
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_bogon_report(self, obj):
         return obj.bogon_report if selectors.sees_import_reports(self.user) else None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_unmapped_asns(self, obj):
+        return obj.unmapped_asns if selectors.sees_import_reports(self.user) else None
 
 
 class IndicatorSerializer(ScopedModelSerializer):

@@ -234,6 +234,7 @@ def test_asn_fallback_then_unmapped_queue(run, feed, tree):
     assert (case.unit, case.ip) == (tree["b"], "8.8.8.8")
     assert Sighting.objects.get().via_asn
     assert list(UnmappedIP.objects.values_list("ip", "asn")) == [("9.9.9.9", 19281)]
+    assert result.unmapped_asns == [[19281, 1, 1]]
 
 
 def test_assign_asn_from_the_queue(users, tree):

@@ -162,11 +162,11 @@ def test_api_import_per_unit_counts_are_scoped(client, users, imported, tree):
     token = Token.objects.create(user=users["member_b"])
     data = client.get(f"/api/intel/imports/{imported.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
     assert set(data["per_unit"]) == {str(tree["b"].pk)}
-    assert data["bad_report"] is None and data["bogon_report"] is None
+    assert data["bad_report"] is None and data["bogon_report"] is None and data["unmapped_asns"] is None
     token = Token.objects.create(user=users["coordinator"])
     data = client.get(f"/api/intel/imports/{imported.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
     assert set(data["per_unit"]) == {str(tree["a"].pk), str(tree["a1"].pk), str(tree["b"].pk)}
-    assert data["bad_report"]["total"] == 1
+    assert data["bad_report"]["total"] == 1 and data["unmapped_asns"] == [[19281, 1, 1]]
     token = Token.objects.create(user=users["member_a"])
     assert client.get("/api/intel/unmapped/", HTTP_AUTHORIZATION=f"Token {token.key}").json()["count"] == 0
     assert Sighting.objects.count() == 4
