@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lachan.core.models import ScopedModel
 
@@ -54,7 +55,7 @@ class Host(ScopedModel):
         related_name="hosts",
     )
     hostname = models.CharField(_("hostname"), max_length=255)
-    ip_addresses = models.CharField(_("IP addresses"), max_length=500, blank=True, help_text=_("Separated by commas"))
+    ip_addresses = models.CharField(pgettext_lazy("field name", "IP addresses"), max_length=500, blank=True, help_text=_("Separated by commas"))
     os = models.CharField(_("operating system"), max_length=200, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=HostRole.choices, default=HostRole.SERVER)
     description = models.TextField(_("description"), blank=True)
@@ -89,7 +90,7 @@ class IPPrefix(ScopedModel):
     class Meta:
         ordering = ["version", "first_key", "prefix_length"]
         verbose_name = _("IP prefix")
-        verbose_name_plural = _("IP prefixes")
+        verbose_name_plural = pgettext_lazy("model name", "IP prefixes")
         constraints = [models.UniqueConstraint(fields=["unit", "prefix"], name="prefix_unique_per_unit")]
         indexes = [
             models.Index(fields=["first_key", "last_key"], name="prefix_range_idx"),
