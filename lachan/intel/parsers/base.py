@@ -13,6 +13,7 @@ memoised in bounded dictionaries (``Memo``), which also run the formula check on
 """
 
 import codecs
+import csv
 import datetime
 import io
 import ipaddress
@@ -28,7 +29,7 @@ from lachan.core import tabular
 from lachan.intel.events import EventBatch
 
 HEAD_BYTES = 1 << 16
-CHUNK_CHARS = 1 << 20  # text read at a time
+CHUNK_CHARS = 1 << 18  # text read at a time
 MAX_LINE = 1 << 20  # characters; a longer line is not a feed line
 CHUNK_LINES = 16384  # lines handed to a format's chunk parser at a time
 MEMO_LIMIT = 200_000  # distinct values remembered per memo before it starts again
@@ -276,6 +277,13 @@ class LineReader:
             self._lines = lines
             self._pos = 0
 
+    def give_back(self, lines):
+        """Lines taken with ``take()`` and not used: they are handed out again, first."""
+        if lines:
+            self._lines = list(lines) + self._lines[self._pos:]
+            self._pos = 0
+            self.next_line -= len(lines)
+
     def chunk(self, size=CHUNK_LINES):
         self._fill()
         start = self.next_line
@@ -303,6 +311,73 @@ class LineReader:
             if not lines:
                 return
             yield from enumerate(lines, start)
+
+
+MAX_RECORD_LINES = 20  # a quoted cell may go on over this many lines
+
+
+def csv_cells(text, delimiter):
+    """The cells of one CSV record (raises ``csv.Error``)."""
+    for cells in csv.reader([text], delimiter=delimiter, strict=False):
+        return cells
+    return []
+
+
+def whole_record(parts, delimiter, width):
+    """Lines joined into one record when their quotes close and the record has no more than ``width``
+    cells (empty trailing cells aside): (text, cells), else None — a quote left open by a damaged line must
+    not swallow the lines after it."""
+    if sum(part.count('"') for part in parts) % 2:
+        return None
+    text = "\n".join(parts)
+    try:
+        cells = csv_cells(text, delimiter)
+    except csv.Error:
+        return None
+    if width is not None and len(cells) > width and any(c.strip() for c in cells[width:]):
+        return None
+    return text, cells
+
+
+class CsvRecords:
+    """``(line number, raw text, cells, error)`` for each record of numbered lines (``(number, line)``),
+    ``cells`` None and ``error`` set when csv cannot read it. A quoted cell may run over at most
+    ``MAX_RECORD_LINES`` lines (see ``whole_record``)."""
+
+    def __init__(self, numbered_lines, delimiter, width=None):
+        self.source = iter(numbered_lines)
+        self.back = []
+        self.delimiter = delimiter
+        self.width = width
+
+    def _next(self):
+        if self.back:
+            return self.back.pop()
+        return next(self.source, None)
+
+    def __iter__(self):
+        while True:
+            item = self._next()
+            if item is None:
+                return
+            number, text = item
+            if text.count('"') % 2:
+                taken, parts = [], [text]
+                while len(parts) < MAX_RECORD_LINES and sum(part.count('"') for part in parts) % 2:
+                    following = self._next()
+                    if following is None:
+                        break
+                    taken.append(following)
+                    parts.append(following[1])
+                joined = whole_record(parts, self.delimiter, self.width) if taken else None
+                if joined is not None:
+                    yield number, joined[0], joined[1], None
+                    continue
+                self.back.extend(reversed(taken))
+            try:
+                yield number, text, csv_cells(text, self.delimiter), None
+            except csv.Error as exc:
+                yield number, text, None, str(exc)
 
 
 # --- conversions ---------------------------------------------------------------------------------
@@ -436,6 +511,7 @@ def text_value(what="formula", lower=False):
 def int_value(what, low=0, high=None, prefix=""):
     def convert(text):
         value = unquote(text).strip() if isinstance(text, str) else text
+        shown = value
         if value is None or value == "" or value in ("-", "?"):
             return None
         if isinstance(value, float) and value.is_integer():
@@ -448,10 +524,10 @@ def int_value(what, low=0, high=None, prefix=""):
             if value.endswith(".0"):
                 value = value[:-2]
             if not (value.isascii() and value.isdigit()):
-                return Invalid("formula" if is_formula(value) else what, value)
+                return Invalid("formula" if is_formula(shown) else what, shown)
             number = int(value)
         if number < low or (high is not None and number > high):
-            return Invalid(what, value)
+            return Invalid(what, shown)
         return number
 
     return convert

@@ -27,6 +27,7 @@ from lachan.core import tabular
 from .base import (
     Batches,
     Clock,
+    CsvRecords,
     ParseError,
     RowError,
     asn_value,
@@ -293,35 +294,6 @@ def _not_found(first_row):
                       % {"rows": HEADER_ROWS, "row": (first_row or "")[:200]})
 
 
-def csv_records(lines, delimiter):
-    """``(line number, raw text, cells)`` per record of a CSV text, quoted fields over several lines
-    included; a record csv cannot read gives ``cells`` None and the error in ``raw``."""
-    buffer = []
-
-    def feed():
-        for _number, line in lines:
-            buffer.append(line)
-            yield line + "\n"
-
-    source = feed()
-    number = lines.next_line
-    while True:
-        reader = csv.reader(source, delimiter=delimiter, strict=False)
-        try:
-            for cells in reader:
-                raw = "\n".join(buffer)
-                used = len(buffer) or 1
-                buffer.clear()
-                yield number, raw, cells
-                number += used
-            return
-        except csv.Error as exc:
-            used = len(buffer) or 1
-            buffer.clear()
-            yield number, str(exc), None
-            number += used
-
-
 def parse_csv(source, options, mapping):
     lines = source.lines(options.encoding)
     start, head = lines.chunk(HEADER_ROWS)
@@ -332,8 +304,8 @@ def parse_csv(source, options, mapping):
     batches = Batches(options.batch_size)
     rows = None
     first_row = next((line for line in head if line.strip()), "")
-    records = csv_records(_Replayed(start, head, lines), delimiter)
-    for number, raw, cells in records:
+    records = CsvRecords(_replayed(start, head, lines), delimiter)
+    for number, raw, cells, error in records:
         if rows is None:
             if cells is None or not any(c.strip() for c in cells):
                 continue
@@ -343,11 +315,12 @@ def parse_csv(source, options, mapping):
             if state is False:
                 continue
             rows = Rows(header.columns, options, batches)
+            records.width = max(len(cells), rows.width)
             if state is None:
                 rows.add(number, cells, raw)
             continue
         if cells is None:
-            batches.bad(number, _("Row %(row)s cannot be read as CSV: %(error)s") % {"row": number, "error": raw})
+            batches.bad(number, _("Row %(row)s cannot be read as CSV: %(error)s") % {"row": number, "error": error})
         else:
             rows.add(number, cells, raw)
         if batches.full():
@@ -363,20 +336,10 @@ def parse_csv(source, options, mapping):
         yield rest
 
 
-class _Replayed:
-    """The lines already read for the header search, then the rest of the reader."""
-
-    def __init__(self, start, head, lines):
-        self.start, self.head, self.lines = start, head, lines
-        self.next_line = start
-
-    def __iter__(self):
-        for number, line in enumerate(self.head, self.start):
-            self.next_line = number + 1
-            yield number, line
-        for number, line in self.lines:
-            self.next_line = number + 1
-            yield number, line
+def _replayed(start, head, lines):
+    """The lines already read for the header search, then the rest of the reader, numbered."""
+    yield from enumerate(head, start)
+    yield from lines
 
 
 def parse_xlsx(source, options, mapping):

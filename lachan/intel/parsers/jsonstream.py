@@ -70,8 +70,13 @@ class _Text:
         pos = self.pos if exc_pos is None else exc_pos
         line = self.line + self.buf.count("\n", self.pos, pos)
         column = pos - (self.buf.rfind("\n", 0, pos) + 1) + 1
+        error = message or _("unexpected end of the file")
+        if line != self.line:
+            return ParseError(_("Broken JSON in the record that starts at line %(start)s (line %(line)s, column "
+                                "%(column)s): %(error)s")
+                              % {"start": self.line, "line": line, "column": column, "error": error})
         return ParseError(_("Broken JSON at line %(line)s, column %(column)s: %(error)s")
-                          % {"line": line, "column": column, "error": message or _("unexpected end of the file")})
+                          % {"line": line, "column": column, "error": error})
 
     def value(self, limit=MAX_RECORD):
         """Decode the value at the current position; (value, its text, its first line)."""

@@ -34,6 +34,7 @@ from operator import itemgetter
 from django.utils.translation import gettext as _
 
 from .base import (
+    MAX_RECORD_LINES,
     UNSPECIFIED,
     Batches,
     Clock,
@@ -57,6 +58,7 @@ from .base import (
     text_value,
     unquote,
     validate_ips,
+    whole_record,
     wrong_columns,
 )
 
@@ -333,31 +335,37 @@ class Reader:
         return (*(cells[c - offset] for c in layout.dest_hosts), port)
 
     def _middle_value(self, text):
-        """The middle of a line (what lies between the split pieces) → tuple of the middle roles' values.
+        """The middle of a line (what lies between the split pieces) → (expected count of ", " in the whole
+        line, the middle roles' values…).
 
         The middle ends where the right-hand pieces begin, so its last ``width`` cells are the middle
-        columns even when a comma inside quotes further left (a sector such as "Communications, Service
-        Provider, …") moved its start: the extra cells in front are ignored. A middle with too few cells,
-        or whose address column holds no address, gives Invalid: the row is then read by csv."""
+        columns even when commas inside quotes further left (a sector such as "Communications, Service
+        Provider, and Hosting Service") made the split start it early: the extra cells in front are ignored.
+        That is right only when those extra cells come from such commas, one each, and nothing moved the
+        right-hand pieces: so the line must hold exactly as many ", " as the extra cells plus the middle's
+        own — the caller checks it, cheaply, for every line. A middle with too few cells, or whose address,
+        port or AS number columns hold something else, gives Invalid: the row is then read by csv."""
         plan, layout, convert = self.plan, self.layout, self.convert
         try:
             cells = next(csv.reader([text], delimiter=layout.delimiter, strict=False))
         except (csv.Error, StopIteration):
             return Invalid("reparse", text)
-        if len(cells) < plan.middle_width:
+        extra = len(cells) - plan.middle_width
+        if extra < 0:
             return Invalid("reparse", text)
-        cells = cells[len(cells) - plan.middle_width:]
-        out = []
+        cells = cells[extra:]
+        for col in range(plan.k, plan.k + plan.middle_width):
+            value = cells[col - plan.k].strip()
+            name = layout.columns[col]
+            if not value or value in ("-", "?"):
+                continue
+            if name in _IP_COLUMNS and canonical_ip(value) is None:
+                return Invalid("reparse", text)
+            if name.endswith(("_port", "_asn", "_naics")) and not value.isdigit():
+                return Invalid("reparse", text)
+        out = [extra + text.count(", ")]
         for role in plan.middle_roles:
             if role == "destination":
-                for col in layout.dest_hosts:
-                    value = cells[col - plan.k].strip()
-                    if layout.columns[col] in _IP_COLUMNS and value and canonical_ip(value) is None:
-                        return Invalid("reparse", text)
-                if layout.dest_port is not None:
-                    value = cells[layout.dest_port - plan.k].strip()
-                    if value and not value.isdigit():
-                        return Invalid("reparse", text)
                 value = convert.dest[self._dest_key(cells, plan.k)]
             elif role == "family":
                 value = None
@@ -408,22 +416,24 @@ class Reader:
             i += used
 
     def _continue(self, text, chunk, i):
-        """A line with an open quoted field: joined with the following lines until the quotes close
-        (at most 1000 lines); returns the record's text and how many lines of ``chunk`` it used."""
-        parts = [text]
-        quotes = text.count('"')
-        used = 1
-        while quotes % 2 and len(parts) < 1000:
-            if i + used < len(chunk):
-                nxt = chunk[i + used]
-                used += 1
+        """A line with an open quoted cell: joined with the following lines when that makes one record
+        (``base.whole_record``); returns the record's text and how many lines it used (lines taken after
+        the chunk included)."""
+        parts, taken = [text], []
+        while len(parts) < MAX_RECORD_LINES and sum(part.count('"') for part in parts) % 2:
+            if i + len(parts) < len(chunk):
+                parts.append(chunk[i + len(parts)])
             else:
-                nxt = self.lines.take()
-                if nxt is None:
+                following = self.lines.take()
+                if following is None:
                     break
-            parts.append(nxt)
-            quotes += nxt.count('"')
-        return "\n".join(parts), used
+                taken.append(following)
+                parts.append(following)
+        joined = whole_record(parts, self.layout.delimiter, self.layout.ncols) if len(parts) > 1 else None
+        if joined is None:
+            self.lines.give_back(taken)
+            return text, 1
+        return joined[0], len(parts)
 
     def _split(self, work, slow):
         """Heads and tails of every line; a line too short to split is marked slow and replaced by an
@@ -509,9 +519,13 @@ class Reader:
             middle = list(map(self.middle.__getitem__, plan.middle_pieces(heads, tails)))
             if self.middle.invalid:
                 slow.update(i for i, v in enumerate(middle) if type(v) is Invalid)
-                empty = (None,) * len(plan.middle_roles)
+                empty = (-1,) + (None,) * len(plan.middle_roles)
                 middle = [v if type(v) is tuple else empty for v in middle]
-            for position, role in enumerate(plan.middle_roles):
+            expected = list(map(itemgetter(0), middle))
+            found = list(map(str.count, chunk, repeat(", ")))
+            if found != expected:
+                slow.update(i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b)
+            for position, role in enumerate(plan.middle_roles, 1):
                 values[role] = list(map(itemgetter(position), middle))
         if "protocol" not in values:
             if layout.protocol is not None:
