@@ -32,6 +32,12 @@ Rules of the case lifecycle (one case per (unit, IP, family), whatever the feed 
 
 Re-importing a file already imported for the same feed (same SHA-256) writes nothing and returns the
 first import with ``duplicate = True``; notifications are enqueued only by a new import, after commit.
+
+Settings (read with defaults; not yet in ``lachan/settings.py``/``.env.example``):
+``INTEL_CASE_CLOSE_DAYS`` (30), ``INTEL_UNMAPPED_KEPT`` (10,000 queued addresses per import),
+``INTEL_BAD_ROWS_KEPT`` (200 reasons per import), ``INTEL_INDICATOR_DAYS`` (90: indicator expiry),
+``INTEL_MATCH_DOCUMENTATION`` (False: documentation ranges are bogons; the demo and tests match them),
+``INTEL_UPLOAD_MAX_BYTES`` (2 GiB, the upload page).
 """
 
 import hashlib
