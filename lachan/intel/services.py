@@ -36,7 +36,8 @@ first import with ``duplicate = True``; notifications are enqueued only by a new
 Settings (read with defaults; not yet in ``lachan/settings.py``/``.env.example``):
 ``INTEL_CASE_CLOSE_DAYS`` (30), ``INTEL_UNMAPPED_KEPT`` (10,000 queued addresses per import),
 ``INTEL_BAD_ROWS_KEPT`` (200 reasons per import), ``INTEL_INDICATOR_DAYS`` (90: indicator expiry),
-``INTEL_MATCH_DOCUMENTATION`` (False: documentation ranges are bogons; the demo and tests match them),
+``INTEL_MATCH_DOCUMENTATION`` (True, as ``feeds match``: documentation ranges registered as a unit's
+prefix — the demo's — are matched; unregistered ones are still counted as bogons),
 ``INTEL_UPLOAD_MAX_BYTES`` (2 GiB, the upload page).
 """
 
@@ -133,7 +134,7 @@ class Mapper:
 
         # Every unit's prefixes: the importer maps for the whole platform (no user scope here).
         self.matcher = PrefixMatcher.from_queryset(
-            IPPrefix.objects.all(), allow_documentation=setting("INTEL_MATCH_DOCUMENTATION", False))
+            IPPrefix.objects.all(), allow_documentation=setting("INTEL_MATCH_DOCUMENTATION", True))
         self.asn_units = dict(AsnAssignment.objects.values_list("asn", "unit_id"))
 
     def add(self, plan, batch):

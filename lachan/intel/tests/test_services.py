@@ -313,3 +313,13 @@ def test_cli_import_errors(db, fake, tmp_path):
     path.write_text("45.10.1.1,mirai\n")
     with pytest.raises(CommandError):
         call_command("feeds", "import", str(path), "--by", "nobody")
+
+
+def test_documentation_ranges_match_a_registered_prefix_and_are_bogons_otherwise(run, feed, tree, settings):
+    IPPrefixFactory(unit=tree["a"], prefix="192.0.2.0/28")  # as the demo registers
+    result = run("192.0.2.5,mirai\n192.0.2.200,mirai\n", feed=feed)
+    assert (result.matched, result.bogon) == (1, 1)
+    assert Case.objects.get().unit == tree["a"]
+    settings.INTEL_MATCH_DOCUMENTATION = False
+    result = run("192.0.2.6,mirai\n", feed=feed)
+    assert (result.matched, result.bogon) == (0, 1)
