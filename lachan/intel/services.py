@@ -229,6 +229,19 @@ def file_digest(file):
     return digest.hexdigest(), size
 
 
+def _detect(file, name):
+    """The parser's format name for the file's first 64 KiB (recorded on the import); raises its ParseError."""
+    from lachan.intel.parsers import detect
+
+    if isinstance(file, str | Path):
+        with open(file, "rb") as handle:
+            head = handle.read(1 << 16)
+    else:
+        head = file.read(1 << 16)
+        file.seek(0)
+    return detect(head, name)
+
+
 def feed_for_name(name, *, by=None):
     """The feed called ``name``, created (audited) if missing — the CLI's ``--source``."""
     feed = Feed.objects.filter(name=name).first()
@@ -254,9 +267,10 @@ def feed_import(*, file, feed, by, format=None, dry_run=False, file_name=None, t
             earlier.duplicate = True
             return earlier
     started = now or timezone.now()
-    plan = read_plan(file, format=format or feed.default_format, source_tz=source_tz, mapping=mapping)
+    format = format or feed.default_format or (None if mapping else _detect(file, name))
+    plan = read_plan(file, format=format, source_tz=source_tz, mapping=mapping)
     feed_import = FeedImport(
-        feed=feed, file_name=name, sha256=sha256, size=size, format=format or feed.default_format or "",
+        feed=feed, file_name=name, sha256=sha256, size=size, format=(format or "")[:50],
         tlp=tlp or feed.default_tlp, imported_by=by, started=started, dry_run=dry_run,
         status=ImportStatus.DRY_RUN if dry_run else ImportStatus.DONE,
         rows=plan.rows, parsed=plan.parsed, bad_rows=plan.bad_total, matched=plan.matched,

@@ -47,6 +47,7 @@ def test_real_sample_through_the_import(sample, tree, users, settings):
     feed = Feed.objects.create(name=f"sample {sample.name}", complete_list=True)
     result = services.feed_import(file=sample, feed=feed, by=users["coordinator"])
     assert result.rows == rows and result.bad_rows >= bad
+    assert result.format == parsers.detect(sample.read_bytes()[:1 << 16], sample.name)  # recorded
     assert result.parsed + result.bad_rows == result.rows
     assert result.matched + result.unmatched + result.bogon == result.parsed
     expected_a = {(ip, family) for ip, family in keys if ip == ip_a}

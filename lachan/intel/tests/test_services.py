@@ -64,6 +64,7 @@ def prefixes(tree):
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setattr(services, "_parse", fake_parse)
+    monkeypatch.setattr(services, "_detect", lambda file, name: "fake")
 
 
 @pytest.fixture
@@ -272,6 +273,7 @@ def test_hostile_values_are_kept_as_evidence_without_failing_the_import(feed, us
         yield batch
 
     monkeypatch.setattr(services, "_parse", weird_parse)
+    monkeypatch.setattr(services, "_detect", lambda file, name: "fake")
     path = tmp_path / "weird.csv"
     path.write_text("whatever")
     services.feed_import(file=path, feed=feed, by=users["coordinator"])
