@@ -254,6 +254,9 @@ def run_command(feed, prefix_file, out, *extra):
     if found:
         timings = {k: float(v) for k, v in (part.split("=") for part in found.group(1).split())}
     memory = {"largest": largest_kb * 1024, "rss_sum": peak_rss, "pss_sum": peak_pss}
+    for key, name in (("user", "User time"), ("sys", "System time")):
+        found = re.search(rf"{name} \(seconds\): ([\d.]+)", stderr)
+        timings[f"cpu_{key}"] = float(found.group(1)) if found else float("nan")
     return wall, memory, json.loads(stdout), timings
 
 
@@ -378,7 +381,9 @@ def main():
         rows = summary["rows"]
         jobs = int(timings.get("jobs", 1))
         print(f"   {label}: {jobs} process{'es' if jobs > 1 else ''}")
-        print(f"     runs: {', '.join(f'{r[0]:.2f} s' for r in runs)}  → median {wall:.2f} s = {rows / wall:,.0f} rows/s")
+        print(f"     runs: {', '.join(f'{r[0]:.2f} s' for r in runs)}  → median {wall:.2f} s = {rows / wall:,.0f} rows/s; "
+              f"CPU time of the median run (all processes): user {timings['cpu_user']:.2f} s + sys "
+              f"{timings['cpu_sys']:.2f} s")
         print(f"     peak memory: largest process {peak['largest'] / 2**20:,.0f} MB (time -v); whole process tree "
               f"{peak['pss_sum'] / 2**20:,.0f} MB PSS / {peak['rss_sum'] / 2**20:,.0f} MB RSS (sampled every 50 ms)")
         if timings:
