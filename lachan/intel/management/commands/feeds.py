@@ -53,7 +53,7 @@ def add_match_arguments(parser):
     parser.add_argument("--out", metavar="MATCHES.csv", help="write ip,unit,prefix for every matched row")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="processes reading a large Shadowserver CSV or plain list in parts "
-                             "(default: the CPUs, at most 4; 1 = one process)")
+                             "(default: the CPUs, at most 4; 1 or less = one process)")
     parser.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)  # bench/feeds_match.py
 
 
@@ -485,8 +485,6 @@ def run_match(command, *, file, prefixes, format=None, json=False, out=None, job
     if format is not None and format not in parsers.FORMATS:
         raise CommandError(_("Unknown format %(format)s; known formats: %(formats)s.")
                            % {"format": format, "formats": ", ".join(sorted(parsers.FORMATS))})
-    if jobs is not None and jobs < 1:
-        raise CommandError(_("--jobs must be at least 1."))
     loaded = time.perf_counter()
 
     tally = _Tally(len(matcher))
@@ -495,7 +493,7 @@ def run_match(command, *, file, prefixes, format=None, json=False, out=None, job
     try:
         try:
             parts = None
-            if jobs != 1 and os.path.isfile(file):
+            if (jobs is None or jobs > 1) and os.path.isfile(file):
                 detected = format
                 if detected is None:
                     with open(file, "rb") as fh:
