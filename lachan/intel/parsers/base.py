@@ -29,9 +29,9 @@ from lachan.core import tabular
 from lachan.intel.events import EventBatch
 
 HEAD_BYTES = 1 << 16
-CHUNK_CHARS = 1 << 18  # text read at a time
+CHUNK_CHARS = 1 << 18  # text read at a time (the Shadowserver fast path reads 4 times more)
 MAX_LINE = 1 << 20  # characters; a longer line is not a feed line
-CHUNK_LINES = 16384  # lines handed to a format's chunk parser at a time
+CHUNK_LINES = 2048  # lines handed to a format's chunk parser at a time
 MEMO_LIMIT = 200_000  # distinct values remembered per memo before it starts again
 UTC = datetime.UTC
 
@@ -185,8 +185,8 @@ class Input:
             raise ParseError(_("Unknown text encoding: %(encoding)s.") % {"encoding": self.encoding}) from None
         return io.TextIOWrapper(self.binary(), encoding=self.encoding, errors="strict", newline=None)
 
-    def lines(self, encoding=None):
-        return LineReader(self.text(encoding), self.encoding)
+    def lines(self, encoding=None, block=CHUNK_CHARS):
+        return LineReader(self.text(encoding), self.encoding, block)
 
 
 def _read_head(stream):
@@ -231,8 +231,9 @@ class LineReader:
     ``chunk(n)`` returns ``(number of the first line, [lines])``; ``take()`` returns the line right after
     the last one handed out (for a quoted field that goes on over several lines), or None at the end."""
 
-    def __init__(self, text, encoding="utf-8"):
+    def __init__(self, text, encoding="utf-8", block=CHUNK_CHARS):
         self._text = text
+        self._block = block
         self._normalise = encoding not in ("utf-8", "utf-8-sig", "ascii")
         self._lines = []
         self._pos = 0
@@ -243,7 +244,7 @@ class LineReader:
     def _fill(self):
         while self._pos >= len(self._lines) and not self._eof:
             try:
-                block = self._text.read(CHUNK_CHARS)
+                block = self._text.read(self._block)
             except UnicodeDecodeError as exc:
                 raise ParseError(_("Line %(line)s: the text is not valid %(encoding)s (%(error)s); give the file's "
                                    "encoding or save it as UTF-8.")
@@ -256,21 +257,21 @@ class LineReader:
                     break
                 lines = text.split("\n")
             else:
-                text = self._carry + block if self._carry else block
-                cut = text.rfind("\n")
-                if cut < 0:
-                    self._carry = text
-                    if len(text) > MAX_LINE:
+                text = block
+                lines = block.split("\n")
+                if self._carry:  # the end of the previous block's last line
+                    lines[0] = self._carry + lines[0]
+                self._carry = lines.pop()
+                if not lines:
+                    if len(self._carry) > MAX_LINE:
                         raise ParseError(_("Line %(line)s is longer than %(limit)s characters: this is not a feed "
                                            "(binary data, or a damaged file).")
                                          % {"line": self.next_line, "limit": MAX_LINE})
                     continue
-                self._carry = text[cut + 1:]
-                lines = text[:cut].split("\n")
-            if self._normalise or not text.isascii():
+            if self._normalise or not text.isascii() or not lines[0].isascii():
                 lines = [line if line.isascii() else unicodedata.normalize("NFC", line) for line in lines]
             # only the first line can be longer than a block: it began in the previous one
-            if len(lines[0]) > MAX_LINE or (len(text) > CHUNK_CHARS + MAX_LINE and max(map(len, lines)) > MAX_LINE):
+            if len(lines[0]) > MAX_LINE or (len(text) > MAX_LINE and max(map(len, lines)) > MAX_LINE):
                 number = self.next_line + next(i for i, line in enumerate(lines) if len(line) > MAX_LINE)
                 raise ParseError(_("Line %(line)s is longer than %(limit)s characters: this is not a feed "
                                    "(binary data, or a damaged file).") % {"line": number, "limit": MAX_LINE})
@@ -560,6 +561,28 @@ _fromisoformat = datetime.datetime.fromisoformat
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class _Stamps(Memo):
+    """The clock's memo, with the common case ("2021-03-04 00:00:00", quoted or not, naive) inline."""
+
+    def __init__(self, clock):
+        super().__init__(clock._convert)
+        self.utc = clock.tz is UTC
+
+    def __missing__(self, text):
+        if self.utc and type(text) is str and len(text) in (19, 21):
+            try:
+                value = _fromisoformat(text[1:-1] if text[0] == '"' and text[-1] == '"' else text)
+            except ValueError:
+                pass
+            else:
+                if value.tzinfo is None:
+                    if len(self) >= MEMO_LIMIT:
+                        self.clear()
+                    value = self[text] = value.replace(tzinfo=UTC)
+                    return value
+        return super().__missing__(text)
+
+
 class Clock:
     """Time text → aware UTC datetime. ISO 8601 (naive = ``tz``, default UTC; "Z", offsets, " UTC"/" GMT"
     suffixes honoured), dd/mm/yyyy [HH:MM[:SS]] (Vietnamese order: day first, also with "-" or "."),
@@ -568,38 +591,10 @@ class Clock:
 
     def __init__(self, tz=UTC):
         self.tz = tz
-        self.memo = Memo(self._convert)
+        self.memo = _Stamps(self)
 
     def __call__(self, text):
         return self.memo[text]
-
-    def column(self, pieces):
-        """Values for a list of texts (pieces of lines, quoted or not), new texts converted in one go."""
-        memo = self.memo
-        missing = set(pieces).difference(memo)
-        if missing:
-            if len(memo) + len(missing) > MEMO_LIMIT:
-                memo.clear()
-            tz = self.tz
-            for text in missing:
-                value = None
-                if type(text) is str and len(text) in (19, 21):
-                    try:
-                        value = _fromisoformat(text[1:-1] if text[0] == '"' and text[-1] == '"' else text)
-                    except ValueError:
-                        value = None
-                if value is None:
-                    value = self._convert(text)
-                    if type(value) is Invalid:
-                        memo.invalid = True
-                elif value.tzinfo is not None:
-                    value = value.astimezone(UTC)
-                elif tz is UTC:
-                    value = value.replace(tzinfo=UTC)
-                else:
-                    value = value.replace(tzinfo=tz).astimezone(UTC)
-                memo[text] = value
-        return list(map(memo.__getitem__, pieces))
 
     def from_datetime(self, value):
         if isinstance(value, datetime.datetime):

@@ -34,6 +34,7 @@ from operator import itemgetter
 from django.utils.translation import gettext as _
 
 from .base import (
+    CHUNK_CHARS,
     MAX_RECORD_LINES,
     UNSPECIFIED,
     Batches,
@@ -262,7 +263,7 @@ class Converters:
 # --- the parser -----------------------------------------------------------------------------------------
 
 def parse(source, options):
-    reader = source.lines(options.encoding)
+    reader = source.lines(options.encoding, block=4 * CHUNK_CHARS)
     _start, head = reader.chunk(1)
     if not head or not head[0].strip():
         raise ParseError(_("The file is empty."))
@@ -285,6 +286,7 @@ def _delimiter(line):
 
 
 _IP_COLUMNS = ("dst_ip", "cc_ip", "cc")
+MIDDLE_LIMIT = 20_000
 
 
 class Reader:
@@ -293,7 +295,13 @@ class Reader:
         self.lines = lines
         self.batches = Batches(options.batch_size)
         self.convert = Converters(layout, Clock(options.tz))
-        self.plan = plan(layout, allow_middle=True)
+        self.tier = 2
+        self._plan()
+
+    def _plan(self):
+        """Plan the split; a middle whose memo grows past ``MIDDLE_LIMIT`` values does not repeat in this
+        report: then the middle may hold fewer columns (tier 2 → 1 → none)."""
+        self.plan = plan(self.layout, tier=self.tier)
         self.middle = Memo(self._middle_value) if self.plan is not None and self.plan.middle_roles else None
 
     # one row through csv: the reference behaviour, and every reason a row is bad
@@ -335,16 +343,16 @@ class Reader:
         return (*(cells[c - offset] for c in layout.dest_hosts), port)
 
     def _middle_value(self, text):
-        """The middle of a line (what lies between the split pieces) → (expected count of ", " in the whole
-        line, the middle roles' values…).
+        """The middle of a line (what lies between the split pieces) → (number of extra cells in front,
+        the middle roles' values…).
 
         The middle ends where the right-hand pieces begin, so its last ``width`` cells are the middle
         columns even when commas inside quotes further left (a sector such as "Communications, Service
         Provider, and Hosting Service") made the split start it early: the extra cells in front are ignored.
-        That is right only when those extra cells come from such commas, one each, and nothing moved the
-        right-hand pieces: so the line must hold exactly as many ", " as the extra cells plus the middle's
-        own — the caller checks it, cheaply, for every line. A middle with too few cells, or whose address,
-        port or AS number columns hold something else, gives Invalid: the row is then read by csv."""
+        That is right only when each extra cell comes from one such comma on the left and nothing moved the
+        right-hand pieces (a comma inside quotes there, or more cells than the header): the caller checks
+        that the left part of such a line holds exactly that many ", ". A middle with too few cells, or whose
+        address, port, AS or NAICS columns hold something else, gives Invalid: the row is then read by csv."""
         plan, layout, convert = self.plan, self.layout, self.convert
         try:
             cells = next(csv.reader([text], delimiter=layout.delimiter, strict=False))
@@ -363,7 +371,7 @@ class Reader:
                 return Invalid("reparse", text)
             if name.endswith(("_port", "_asn", "_naics")) and not value.isdigit():
                 return Invalid("reparse", text)
-        out = [extra + text.count(", ")]
+        out = [extra]
         for role in plan.middle_roles:
             if role == "destination":
                 value = convert.dest[self._dest_key(cells, plan.k)]
@@ -396,9 +404,9 @@ class Reader:
                 finally:
                     if enabled:
                         gc.enable()
-                if self.middle is not None and len(self.middle) > 50_000:  # the middle does not repeat here
-                    self.plan = plan(self.layout, allow_middle=False)
-                    self.middle = None
+                if self.middle is not None and len(self.middle) > MIDDLE_LIMIT:
+                    self.tier -= 1
+                    self._plan()
             if batches.full():
                 yield batches.take()
         rest = batches.rest()
@@ -494,8 +502,9 @@ class Reader:
         pieces = convert.pieces
         checks = []
         if layout.seen is not None:
-            seen = convert.clock.column(list(column(layout.seen)))
-            checks.append((convert.clock.memo, seen))
+            memo = convert.clock.memo
+            seen = list(map(memo.__getitem__, column(layout.seen)))
+            checks.append((memo, seen))
         else:
             seen = [None] * n
         if layout.port is not None:
@@ -521,10 +530,16 @@ class Reader:
                 slow.update(i for i, v in enumerate(middle) if type(v) is Invalid)
                 empty = (-1,) + (None,) * len(plan.middle_roles)
                 middle = [v if type(v) is tuple else empty for v in middle]
-            expected = list(map(itemgetter(0), middle))
-            found = list(map(str.count, chunk, repeat(", ")))
-            if found != expected:
-                slow.update(i for i, (a, b) in enumerate(zip(found, expected, strict=True)) if a != b)
+            extra = list(map(itemgetter(0), middle))
+            if any(extra):
+                # a line whose middle began early: the left part must hold one ", " per extra cell (the
+                # part up to the middle, and the middle's first character: the space after a cut comma)
+                if plan.k:
+                    rests = map(itemgetter(plan.k), heads)
+                    slow.update(i for i, line, rest, x in zip(range(n), chunk, rests, extra, strict=True)
+                                if x and line.count(", ", 0, len(line) - len(rest) + 1) != x)
+                else:  # nothing on the left: extra cells can only come from the right
+                    slow.update(i for i in range(n) if extra[i] > 0)
             for position, role in enumerate(plan.middle_roles, 1):
                 values[role] = list(map(itemgetter(position), middle))
         if "protocol" not in values:
@@ -648,19 +663,26 @@ class Plan:
         return map(itemgetter(self.k), heads)
 
 
-def _repetitive(name):
-    """Columns whose values repeat across a report (the sinkhole's or C&C's own address and location,
-    the source of the data): the only ones a middle memo may hold besides its roles."""
-    return name.startswith(("dst_", "cc_")) or name in {
-        "public_source", "protocol", "transport", "type", "application", "infection", "family", "tag"}
+_REPEATING = {
+    # tier 1: the sinkhole's or C&C's own columns, the data's source, the malware: a few values per report
+    1: lambda name: name.startswith(("dst_", "cc_")) or name in {
+        "public_source", "protocol", "transport", "type", "application", "infection", "family", "tag"},
+    # tier 2: also the infected host's industry, sector and device type: tens or hundreds of values
+    2: lambda name: name.startswith(("dst_", "cc_")) or name in {
+        "public_source", "protocol", "transport", "type", "application", "infection", "family", "tag",
+        "src_naics", "src_sector", "naics", "sic", "sector", "device_vendor", "device_type", "device_model"},
+}
 
 
 _NO_MIDDLE_COST = 4  # without a middle every line's delimiters are counted, and a comma inside quotes
 _MIDDLE_COST = 2  # anywhere sends the row to csv; a middle costs one memo lookup
 
 
-def plan(layout, *, allow_middle):
-    """The cheapest split that gives every needed column, or None (then csv throughout)."""
+def plan(layout, *, tier):
+    """The cheapest split that gives every needed column, or None (then csv throughout). ``tier``: which
+    columns the middle may hold besides its roles (``_REPEATING``; 0: no middle)."""
+    allow_middle = tier > 0
+    repeating = _REPEATING.get(tier)
     ncols = layout.ncols
     single = [c for c in (layout.ip, layout.seen, layout.port, layout.asn) if c is not None]
     single += layout.indicator_columns()
@@ -691,7 +713,7 @@ def plan(layout, *, allow_middle):
                     middle_roles.append(role)
             if not ok:
                 continue
-            if middle_roles and not all(c in role_columns or _repetitive(layout.columns[c]) for c in range(lo, hi)):
+            if middle_roles and not all(c in role_columns or repeating(layout.columns[c]) for c in range(lo, hi)):
                 continue
             cost = (k + 1 if k else 0) + (m + 1 if m else 0)
             cost += _MIDDLE_COST if middle_roles else _NO_MIDDLE_COST

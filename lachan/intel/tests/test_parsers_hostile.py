@@ -352,7 +352,7 @@ def _quirky_report(seed, rows=3_000, http=False):
 def test_fast_path_equals_csv_row_by_row(seed, http, monkeypatch):
     data = _quirky_report(seed, http=http)
     fast = run(data, batch_size=700)
-    monkeypatch.setattr(shadowserver, "plan", lambda layout, allow_middle: None)
+    monkeypatch.setattr(shadowserver, "plan", lambda layout, tier: None)
     reference = run(data, batch_size=700)
     assert fast[0] == reference[0]
     assert fast[1] == reference[1]
