@@ -106,6 +106,9 @@ def test_out_writes_ip_unit_prefix_for_each_matched_row_neutralised(files):
         ["::ffff:cb00:7106", "BO-A", "203.0.113.0/24"],  # the parser's canonical spelling of ::ffff:203.0.113.6
     ]
     assert not list(files["dir"].glob(".matches-*"))  # the temporary file was renamed
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not mkstemp's 0600
 
 
 def test_readable_summary_without_json(files):
@@ -180,6 +183,11 @@ def test_missing_files_and_unknown_format(files):
     assert not out.exists() and not list(files["dir"].glob(".matches-*"))
     with pytest.raises(CommandError, match="no-such-format"):
         run("--prefixes", files["prefixes"], files["feed"], "--format", "no-such-format")
+
+
+def test_out_in_a_missing_directory_is_a_clear_error(files):
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("--prefixes", files["prefixes"], files["feed"], "--out", files["dir"] / "missing" / "m.csv")
 
 
 def test_a_subcommand_is_required():

@@ -156,6 +156,9 @@ class _MatchWriter:
         import os
 
         self.fh.close()
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)  # as open() would create it (mkstemp makes 0600)
         os.replace(self.tmp, self.path)
 
     def abort(self):
@@ -488,7 +491,10 @@ def run_match(command, *, file, prefixes, format=None, json=False, out=None, job
     loaded = time.perf_counter()
 
     tally = _Tally(len(matcher))
-    writer = _MatchWriter(out, matcher) if out else None
+    try:
+        writer = _MatchWriter(out, matcher) if out else None
+    except OSError as exc:
+        raise CommandError(_("Cannot write %(path)s: %(error)s") % {"path": out, "error": exc.strerror or exc}) from None
     parallel = None
     try:
         try:
