@@ -89,6 +89,10 @@ def load_prefixes(path):
     return entries, lines
 
 
+class _WriteError(Exception):
+    """MATCHES.csv could not be written (disk full, …): not to be reported as a read error."""
+
+
 class _MatchWriter:
     """MATCHES.csv, streamed batch by batch: each line is the IP text plus a pre-rendered
     ``,unit,prefix\\r\\n`` per prefix, so a batch is one ``str.join``. Written to a temporary file beside
@@ -136,7 +140,10 @@ class _MatchWriter:
             at = np.searchsorted(positions, careful).clip(max=len(positions) - 1)
             for k in at[positions[at] == careful].tolist():
                 texts[k] = self._row([texts[k]]).removesuffix("\r\n")
-        self.fh.write("".join(map(operator.add, texts, map(self.suffix.__getitem__, index.tolist()))))
+        try:
+            self.fh.write("".join(map(operator.add, texts, map(self.suffix.__getitem__, index.tolist()))))
+        except OSError as exc:
+            raise _WriteError(exc.strerror or str(exc)) from None
 
     def close_part(self):
         """For a worker's part: close it and hand over its path."""
@@ -147,19 +154,26 @@ class _MatchWriter:
         import os
         import shutil
 
-        self.fh.flush()
-        with open(part, "rb") as src:
-            shutil.copyfileobj(src, self.fh.buffer, 1 << 20)
-        os.unlink(part)
+        try:
+            self.fh.flush()
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, self.fh.buffer, 1 << 20)
+        except OSError as exc:
+            raise _WriteError(exc.strerror or str(exc)) from None
+        finally:
+            os.unlink(part)
 
     def commit(self):
         import os
 
-        self.fh.close()
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)  # as open() would create it (mkstemp makes 0600)
-        os.replace(self.tmp, self.path)
+        try:
+            self.fh.close()
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # as open() would create it (mkstemp makes 0600)
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise _WriteError(exc.strerror or str(exc)) from None
 
     def abort(self):
         import contextlib
@@ -525,6 +539,10 @@ def run_match(command, *, file, prefixes, format=None, json=False, out=None, job
             t0 = time.perf_counter()
             writer.commit()
             tally.clock["write"] += time.perf_counter() - t0
+    except _WriteError as exc:
+        if writer is not None:
+            writer.abort()
+        raise CommandError(_("Cannot write %(path)s: %(error)s") % {"path": out, "error": exc}) from None
     except BaseException:
         if writer is not None:
             writer.abort()
