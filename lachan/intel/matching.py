@@ -12,9 +12,18 @@ steps, with no Python object per address beyond the input text:
 2. **Search.** An address belongs to segment ``searchsorted(starts, address, side="right") - 1``:
    one ``numpy.searchsorted`` call for the whole column. IPv4 addresses are ``uint32``; IPv6 addresses
    are big-endian 16-byte strings (``S16``), whose byte order is numeric order.
-3. **Convert.** Address text becomes bytes with ``socket.inet_pton`` (strict: ``1.2.3``, ``01.2.3.4``
-   or ``1.2.3.4 `` are not accepted on the fast path) mapped over the column; only what it rejects
-   goes through ``ipaddress`` one by one (IPv6, CIDR text, text with spaces, real errors).
+3. **Convert.** Address text becomes bytes with ``socket.inet_pton(AF_INET)`` mapped over the column
+   (strict: ``1.2.3``, ``01.2.3.4`` or ``1.2.3.4 `` are not accepted on this path), what it rejects with
+   ``inet_pton(AF_INET6)``, and only the rest goes through ``ipaddress`` one by one (CIDR text, text with
+   spaces, scope ids, real errors). A million addresses: about 0.25 s to convert and 0.1 s to look up
+   (``bench/feeds_match.py``). The bogon table is merged into each matcher's segments, so one search
+   gives both the owner and the bogon kind.
+
+API: ``PrefixMatcher(entries, match_bogons=False, allow_documentation=False)``,
+``PrefixMatcher.from_queryset(IPPrefix queryset, at=None)``; ``match(ips) → (index, bad)``;
+``classify(ips) → MatchResult`` (index, bad, bogon flags and kinds); ``prefix(i)``, ``label(i)``,
+``ref(i)``, ``labels``, ``prefixes``, ``labels_of(index)``, ``count_by_label(index)``; ``is_bogon(ips)``
+and ``bogon_kinds(ips)`` without a matcher.
 
 Rules (the brute-force reference in the tests follows the same ones):
 
