@@ -224,6 +224,14 @@ SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Threat-intelligence feeds (lachan.intel).
+INTEL_CASE_CLOSE_DAYS = int(env("INTEL_CASE_CLOSE_DAYS", "30"))  # close a case after N days without a sighting
+INTEL_UNMAPPED_KEPT = int(env("INTEL_UNMAPPED_KEPT", "10000"))  # unmapped addresses queued per import
+INTEL_BAD_ROWS_KEPT = int(env("INTEL_BAD_ROWS_KEPT", "200"))  # bad-row reasons kept per import
+INTEL_INDICATOR_DAYS = int(env("INTEL_INDICATOR_DAYS", "90"))  # indicator (IoC) expiry
+INTEL_MATCH_DOCUMENTATION = env_bool("INTEL_MATCH_DOCUMENTATION", True)  # documentation ranges registered by a unit match
+INTEL_UPLOAD_MAX_BYTES = int(env("INTEL_UPLOAD_MAX_BYTES", str(2 * 1024**3)))  # feed upload page
+
 # Outbound fetch guard: extra networks that may be fetched despite being private (demo/tests: loopback).
 OUTBOUND_ALLOWLIST = env_list("OUTBOUND_ALLOWLIST", "")
 
