@@ -444,34 +444,31 @@ class Reader:
         return joined[0], len(parts)
 
     def _split(self, work, slow):
-        """Heads and tails of every line; a line too short to split is marked slow and replaced by an
-        empty row of the right width."""
+        """Heads and tails of every line; a line too short to give its pieces is marked slow and split as
+        an empty row of the right width instead."""
         plan, d = self.plan, self.layout.delimiter
         k, m = plan.k, plan.m
-        need = k + m  # delimiters a line needs for its pieces to exist
-        for attempt in (0, 1):
-            try:
-                heads = list(map(str.split, work, repeat(d), repeat(k))) if k else None
-                if m:
-                    rest = map(itemgetter(k), heads) if k else work
-                    tails = list(map(str.rsplit, rest, repeat(d), repeat(m)))
-                else:
-                    tails = None
-                if heads is not None and k and min(map(len, heads)) <= k:
-                    raise IndexError
-                if tails is not None and min(map(len, tails)) <= m:
-                    raise IndexError
-                return heads, tails
-            except IndexError:
-                if attempt:
-                    raise
+        filler = None
+        heads = tails = None
+        if k:
+            heads = list(map(str.split, work, repeat(d), repeat(k)))
+            if min(map(len, heads)) <= k:
                 filler = d * (self.layout.ncols - 1)
-                work = list(work)
-                for i, count in enumerate(map(str.count, work, repeat(d))):
-                    if count < max(need, 1):
+                for i, head in enumerate(heads):
+                    if len(head) <= k:
                         slow.add(i)
-                        work[i] = filler
-        raise AssertionError("unreachable")
+                        heads[i] = filler.split(d, k)
+        if m:
+            tails = list(map(str.rsplit, map(itemgetter(k), heads) if k else work, repeat(d), repeat(m)))
+            if min(map(len, tails)) <= m:
+                filler = d * (self.layout.ncols - 1)
+                for i, tail in enumerate(tails):
+                    if len(tail) <= m:
+                        slow.add(i)
+                        if k:
+                            heads[i] = filler.split(d, k)
+                        tails[i] = (heads[i][k] if k else filler).rsplit(d, m)
+        return heads, tails
 
     def _fast_chunk(self, start, chunk):
         plan, layout, convert = self.plan, self.layout, self.convert
@@ -513,9 +510,11 @@ class Reader:
                 port = list(map(int, raw_ports))
                 if port and (min(port) < 0 or max(port) > 65535):
                     raise ValueError
-            except ValueError:
-                port = list(map(pieces["port"].__getitem__, raw_ports))
-                checks.append((pieces["port"], port))
+            except ValueError:  # some are empty, quoted or not numbers: those through the memo
+                memo = pieces["port"]
+                port = [int(p) if d and (len(p) < 5 or len(p) == 5 and p <= "65535") else memo[p]
+                        for p, d in zip(raw_ports, map(str.isdigit, raw_ports), strict=True)]
+                checks.append((memo, port))
         else:
             port = [None] * n
         if layout.asn is not None:
