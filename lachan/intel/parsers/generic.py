@@ -28,14 +28,16 @@ from .base import (
     Batches,
     Clock,
     CsvRecords,
+    Invalid,
+    Memo,
     ParseError,
     RowError,
     asn_value,
     bad_value,
     canonical_ip_or_network,
     check,
-    check_text,
     endpoint,
+    is_formula,
     no_ip,
     port_value,
     protocol_value,
@@ -198,64 +200,71 @@ def _looks_like_data(cells, columns):
 
 
 class Rows:
-    """Data rows → events (shared by CSV and XLSX)."""
+    """Data rows → events (shared by CSV and XLSX). Conversions are memoised: lists repeat their
+    families, ports, dates and C&C servers."""
 
     def __init__(self, columns, options, batches):
         self.columns = columns
         self.clock = Clock(options.tz)
         self.batches = batches
-        self.family = text_value(lower=True)
         self.width = max(columns.values()) + 1
+        self.ip_col = columns["ip"]
+        self.others = [(role, columns[role]) for role in ROLES[1:] if role in columns]
+        self.memos = {
+            "family": Memo(text_value(lower=True)),
+            "port": Memo(port_value),
+            "protocol": Memo(protocol_value),
+            "asn": Memo(asn_value),
+            "destination": Memo(_destination),
+            "destination_port": Memo(port_value),
+        }
 
     def add(self, number, cells, raw, prefix=""):
-        cols = self.columns
-
-        def cell(role):
-            col = cols.get(role)
-            if col is None or col >= len(cells):
-                return None
-            value = cells[col]
-            if isinstance(value, str):
-                value = value.strip()
-                return value or None
-            return value
-
         try:
-            values = [cell(role) for role in ROLES]
-            if not any(v not in (None, "") for v in values) and not any(str(c).strip() for c in cells if c is not None):
-                return
-            for value in values:
-                if isinstance(value, str):
-                    check_text(value, number)
-            ip_text = values[0]
-            if ip_text is None:
+            ip_cell = cells[self.ip_col] if self.ip_col < len(cells) else None
+            if isinstance(ip_cell, str):
+                ip_cell = ip_cell.strip()
+            if not ip_cell:
+                if not any(str(c).strip() for c in cells if c is not None):
+                    return  # a blank row
                 raise RowError(no_ip(number))
-            ip = canonical_ip_or_network(tabular.cell_text(ip_text))
+            text = ip_cell if isinstance(ip_cell, str) else tabular.cell_text(ip_cell)
+            ip = canonical_ip_or_network(text)
             if ip is None:
-                raise RowError(bad_value(number, "network" if "/" in str(ip_text) else "ip", ip_text))
-            seen = values[1]
-            if seen is not None:
-                if isinstance(seen, datetime.datetime | datetime.date):
-                    seen = self.clock.from_datetime(seen)
+                what = "formula" if is_formula(text) else "network" if "/" in text else "ip"
+                raise RowError(bad_value(number, what, text))
+            event = {"ip": ip}
+            memos = self.memos
+            for role, col in self.others:
+                value = cells[col] if col < len(cells) else None
+                if value is None or value == "":
+                    continue
+                if role == "seen":
+                    if isinstance(value, datetime.datetime | datetime.date):
+                        event["seen"] = self.clock.from_datetime(value)
+                    else:
+                        event["seen"] = check(self.clock(value), number)
                 else:
-                    seen = check(self.clock(tabular.cell_text(seen) if not isinstance(seen, int | float) else seen),
-                                 number)
-            family = check(self.family(tabular.cell_text(values[2])), number) if values[2] is not None else None
-            port = check(port_value(values[3]), number) if values[3] is not None else None
-            protocol = check(protocol_value(tabular.cell_text(values[4])), number) if values[4] is not None else None
-            asn = check(asn_value(values[5]), number) if values[5] is not None else None
-            destination = None
-            if values[6] is not None:
-                host = tabular.cell_text(values[6])
-                dport = values[7]
-                if dport is not None:
-                    dport = check(port_value(dport), number)
-                destination = endpoint(host, dport) if (dport is not None and ":" not in host) else host
+                    event[role] = check(memos[role][value if isinstance(value, str | int | float) else str(value)],
+                                        number)
+            dport = event.pop("destination_port", None)
+            host = event.get("destination")
+            if host is not None and dport is not None and ":" not in host:
+                event["destination"] = endpoint(host, dport)
         except RowError as exc:
             self.batches.bad(number, prefix + exc.reason)
             return
-        self.batches.add(ip=ip, line=number, raw=raw, seen=seen, family=family, port=port, protocol=protocol,
-                         asn=asn, destination=destination)
+        self.batches.add(line=number, raw=raw, **event)
+
+
+def _destination(value):
+    """A C&C/destination cell: text (a host, "ip:port", a URL), None when empty, Invalid for a formula."""
+    text = tabular.cell_text(value).strip()
+    if not text or text in ("-", "?"):
+        return None
+    if is_formula(text):
+        return Invalid("formula", text)
+    return text
 
 
 def find_delimiter(lines, mapping=None):
