@@ -229,6 +229,10 @@ class Rows:
                     return  # a blank row
                 raise RowError(no_ip(number))
             text = ip_cell if isinstance(ip_cell, str) else tabular.cell_text(ip_cell)
+            formula = next((c for c in cells if type(c) is str and c and (c[0] in _TRIGGERS or c.lstrip()[:1] in _TRIGGERS)
+                            and is_formula(c)), None)
+            if formula is not None:  # in any cell: the row's raw text goes into evidence and exports
+                raise RowError(bad_value(number, "formula", formula.strip()))
             ip = canonical_ip_or_network(text)
             if ip is None:
                 what = "formula" if is_formula(text) else "network" if "/" in text else "ip"
@@ -255,6 +259,9 @@ class Rows:
             self.batches.bad(number, prefix + exc.reason)
             return
         self.batches.add(line=number, raw=raw, **event)
+
+
+_TRIGGERS = "=+-@\t\r"
 
 
 def _destination(value):

@@ -384,3 +384,11 @@ def test_header_aliases():
     assert auto_map(["ĐỊA CHỈ IP BỊ NHIỄM MÃ ĐỘC", "THỜI GIAN GHI NHẬN (GMT+7)", "IP máy chủ điều khiển"]) == {
         "ip": 0, "seen": 1, "destination": 2}
     assert auto_map(["src_ip", "timestamp", "malware"]) == {"ip": 0, "seen": 1, "family": 2}
+
+
+def test_a_formula_in_any_cell_of_a_table_row_refuses_the_row():
+    text = "STT,Địa chỉ IP,Botnet,Ghi chú\n=1+1,192.0.2.1,Mirai,\n2,192.0.2.2,Mirai,@SUM(A1)\n3,192.0.2.3,Mirai,-5\n"
+    _detected, rows, bad, _ind = run(text)
+    assert [r["ip"] for r in rows] == ["192.0.2.3"]
+    assert bad == [(2, "Row 2: a spreadsheet formula, refused: '=1+1'"),
+                   (3, "Row 3: a spreadsheet formula, refused: '@SUM(A1)'")]
