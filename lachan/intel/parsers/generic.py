@@ -34,6 +34,7 @@ from .base import (
     RowError,
     asn_value,
     bad_value,
+    canonical_ip,
     canonical_ip_or_network,
     check,
     endpoint,
@@ -234,10 +235,15 @@ class Rows:
             if formula is not None:  # in any cell: the row's raw text goes into evidence and exports
                 raise RowError(bad_value(number, "formula", formula.strip()))
             ip = canonical_ip_or_network(text)
+            stated_port = None
+            if ip is None:
+                ip, stated_port = _address_and_port(text)
             if ip is None:
                 what = "formula" if is_formula(text) else "network" if "/" in text else "ip"
                 raise RowError(bad_value(number, what, text))
             event = {"ip": ip}
+            if stated_port is not None:
+                event["port"] = stated_port
             memos = self.memos
             for role, col in self.others:
                 value = cells[col] if col < len(cells) else None
@@ -262,6 +268,21 @@ class Rows:
 
 
 _TRIGGERS = "=+-@\t\r"
+
+
+def _address_and_port(text):
+    """"192.0.2.1:8080" or "[2001:db8::1]:8080" (as lists often write them) → (address, port), else (None, None)."""
+    text = text.strip()
+    if text.startswith("["):
+        address, _bracket, port = text[1:].partition("]:")
+    elif text.count(":") == 1:
+        address, _colon, port = text.partition(":")
+    else:
+        return None, None
+    ip = canonical_ip(address)
+    if ip is None or not (port.isascii() and port.isdigit()) or int(port) > 65535:
+        return None, None
+    return ip, int(port)
 
 
 def _destination(value):

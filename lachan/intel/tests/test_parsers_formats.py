@@ -4,6 +4,7 @@ field checked."""
 
 import codecs
 import datetime
+import io
 import json
 import unicodedata
 
@@ -392,3 +393,40 @@ def test_a_formula_in_any_cell_of_a_table_row_refuses_the_row():
     assert [r["ip"] for r in rows] == ["192.0.2.3"]
     assert bad == [(2, "Row 2: a spreadsheet formula, refused: '=1+1'"),
                    (3, "Row 3: a spreadsheet formula, refused: '@SUM(A1)'")]
+
+
+def test_address_with_port_in_the_ip_column():
+    text = "Địa chỉ IP,Botnet\n192.0.2.1:8080,Mirai\n[2001:db8::1]:443,Emotet\n192.0.2.1:99999,Mirai\n"
+    _detected, rows, bad, _ind = run(text)
+    assert [fields(r, "ip", "port") for r in rows] == [("192.0.2.1", 8080), ("2001:db8::1", 443)]
+    assert bad == [(4, "Row 4: not an IP address: '192.0.2.1:99999'")]
+
+
+class _Pipe(io.RawIOBase):
+    """A stream that can only be read (an HTTP body, a pipe): no seek, no tell."""
+
+    def __init__(self, data):
+        self._data = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._data.read(min(len(buffer), 1000))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_streams_that_cannot_seek(tmp_path):
+    text = "".join(f"192.0.{i // 256}.{i % 256}\n" for i in range(30_000))
+    rows = [r for b in parsers.parse(io.BufferedReader(_Pipe(text.encode()))) for r in b.rows()]
+    assert len(rows) == 30_000 and rows[-1]["ip"] == "192.0.117.47" and rows[-1]["line"] == 30_000
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["IP", "Botnet"])
+    workbook.active.append(["192.0.2.1", "Mirai"])
+    path = tmp_path / "x.xlsx"
+    workbook.save(path)
+    rows = [r for b in parsers.parse(io.BufferedReader(_Pipe(path.read_bytes()))) for r in b.rows()]
+    assert fields(rows[0], "ip", "family", "line") == ("192.0.2.1", "mirai", 2)
+    with pytest.raises(parsers.ParseError, match="binary mode"):
+        list(parsers.parse(io.StringIO("192.0.2.1\n")))
