@@ -521,8 +521,8 @@ class Reader:
                     raise ValueError
             except ValueError:  # some are empty, quoted or not numbers: those through the memo
                 memo = pieces["port"]
-                port = [int(p) if d and (len(p) < 5 or len(p) == 5 and p <= "65535") else memo[p]
-                        for p, d in zip(raw_ports, map(str.isdigit, raw_ports), strict=True)]
+                port = [int(p) if digits and (len(p) < 5 or len(p) == 5 and p <= "65535") else memo[p]
+                        for p, digits in zip(raw_ports, map(str.isdigit, raw_ports), strict=True)]
                 checks.append((memo, port))
         else:
             port = [None] * n

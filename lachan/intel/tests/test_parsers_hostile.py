@@ -366,3 +366,30 @@ def test_a_quoted_cell_over_two_lines_keeps_the_line_numbers():
     assert bad == []
     assert [(r["ip"], r["line"]) for r in rows] == [("192.0.2.1", 2), ("192.0.2.2", 4)]
     assert rows[0]["raw"].count("\n") == 1
+
+
+def test_a_middle_that_does_not_repeat_changes_the_plan(monkeypatch):
+    """Unique device models (tier 2 puts them in the memoised middle): past the limit the reader plans a
+    middle without them, then none; the rows are the same as csv's."""
+    monkeypatch.setattr(shadowserver, "MIDDLE_LIMIT", 50)
+    lines = [HEADER]
+    for i in range(3 * parsers.base.CHUNK_LINES):
+        line = event(ip=f"192.0.{i // 256}.{i % 256}", src_sector='"Communications, Service Provider"')
+        line = line.replace(',,,,"198.51.100.1"', f',,,"model {i}","198.51.100.1"')
+        if i % 3 == 0:
+            line = line.replace('"FRANKFURT AM MAIN"', f'"CITY {i}"')  # the middle of tier 1 does not repeat either
+        lines.append(line)
+    data = ("\n".join(lines) + "\n").encode()
+    plans = []
+    original = shadowserver.Reader._plan
+
+    def spy(self):
+        original(self)
+        plans.append((self.tier, self.plan and self.plan.middle_roles))
+
+    monkeypatch.setattr(shadowserver.Reader, "_plan", spy)
+    fast = run(data)
+    assert [tier for tier, _roles in plans] == [2, 1, 0]
+    monkeypatch.setattr(shadowserver, "plan", lambda layout, tier: None)
+    assert fast == run(data)
+    assert len(fast[0]) == 3 * parsers.base.CHUNK_LINES and fast[1] == []
