@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/parse_speed.py                  # 1,000,000 rows, best of 3 runs
     .venv/bin/python bench/parse_speed.py --rows 200000 --repeat 1
+    .venv/bin/python bench/parse_speed.py --file some-report.csv   # time one file (format detected)
 
 Target (issue 4): a 1,000,000-row Shadowserver sinkhole report (event4_sinkhole-style CSV) parses at
 ≥ 700,000 rows/s on the 2-core machine. The report is generated like the shared sample
@@ -123,7 +124,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--file", type=Path, help="time this file only (format detected)")
     args = parser.parse_args(argv)
+    if args.file:
+        timed(f"{parsers.detect(args.file.read_bytes()[:65536], args.file.name)}: {args.file.name}"[:46],
+              through_parsers, args.file, args.repeat)
+        return
     OUT.mkdir(exist_ok=True)
     report = OUT / f"event4_sinkhole-{args.rows}.csv"
     listing = OUT / f"plain-{args.rows}.txt"
