@@ -123,8 +123,7 @@ class UserListView(generic.ObjectListView):
     filterset_class = UserFilterSet
     table_class = UserTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class _ManagedUsersMixin:

@@ -61,8 +61,7 @@ class FeedImportListView(ReadOnlyMixin, generic.ObjectListView):
     filterset_class = filtersets.FeedImportFilterSet
     table_class = tables.FeedImportTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("feed")
+    select_related = ("feed",)
 
     def base_context(self):
         return super().base_context() | {"can_upload": can(self.request.user, FeedImport, CHANGE)}
@@ -170,8 +169,7 @@ class CaseListView(ReadOnlyMixin, generic.ObjectListView):
 class CaseDetailView(ReadOnlyMixin, generic.ObjectDetailView):
     model = Case
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit", "last_import__feed", "cleaned_by")
+    select_related = ("unit", "last_import__feed", "cleaned_by")
 
     def get_extra_context(self, obj):
         user = self.request.user
@@ -212,8 +210,7 @@ class SightingListView(ReadOnlyMixin, generic.ObjectListView):
     filterset_class = filtersets.SightingFilterSet
     table_class = tables.SightingTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit", "case", "feed_import__feed")
+    select_related = ("unit", "case", "feed_import__feed")
 
 
 class SightingDetailView(ReadOnlyMixin, generic.ObjectDetailView):
@@ -278,8 +275,7 @@ class AsnAssignmentListView(generic.ObjectListView):
     filterset_class = filtersets.AsnAssignmentFilterSet
     table_class = tables.AsnAssignmentTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class AsnAssignmentDetailView(generic.ObjectDetailView):
@@ -303,8 +299,7 @@ class IndicatorListView(ReadOnlyMixin, generic.ObjectListView):
     filterset_class = filtersets.IndicatorFilterSet
     table_class = tables.IndicatorTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("feed")
+    select_related = ("feed",)
 
 
 class IndicatorDetailView(ReadOnlyMixin, generic.ObjectDetailView):
@@ -316,8 +311,7 @@ class NotificationListView(ReadOnlyMixin, generic.ObjectListView):
     filterset_class = filtersets.NotificationFilterSet
     table_class = tables.NotificationTable
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class NotificationDetailView(ReadOnlyMixin, generic.ObjectDetailView):

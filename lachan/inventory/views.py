@@ -18,8 +18,7 @@ class InformationSystemListView(generic.ObjectListView):
     table_class = tables.InformationSystemTable
     exporter = EXPORTERS["systems"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class InformationSystemDetailView(generic.ObjectDetailView):
@@ -55,8 +54,7 @@ class HostListView(generic.ObjectListView):
     table_class = tables.HostTable
     exporter = EXPORTERS["hosts"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit", "system")
+    select_related = ("unit", "system")
 
 
 class HostDetailView(generic.ObjectDetailView):
@@ -86,8 +84,7 @@ class IPPrefixListView(generic.ObjectListView):
     table_class = tables.IPPrefixTable
     exporter = EXPORTERS["prefixes"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class IPPrefixDetailView(generic.ObjectDetailView):
@@ -114,8 +111,7 @@ class DomainListView(generic.ObjectListView):
     table_class = tables.DomainTable
     exporter = EXPORTERS["domains"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class DomainDetailView(generic.ObjectDetailView):
@@ -142,8 +138,7 @@ class WebsiteListView(generic.ObjectListView):
     table_class = tables.WebsiteTable
     exporter = EXPORTERS["websites"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit", "system")
+    select_related = ("unit", "system")
 
 
 class WebsiteDetailView(generic.ObjectDetailView):
@@ -170,8 +165,7 @@ class SoftwareListView(generic.ObjectListView):
     table_class = tables.SoftwareTable
     exporter = EXPORTERS["software"]
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit", "host", "system")
+    select_related = ("unit", "host", "system")
 
 
 class SoftwareDetailView(generic.ObjectDetailView):

@@ -13,8 +13,7 @@ class UnitListView(generic.ObjectListView):
     table_class = tables.UnitTable
     exporter = unit_exporter()
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("parent")
+    select_related = ("parent",)
 
 
 class UnitDetailView(generic.ObjectDetailView):
@@ -80,8 +79,7 @@ class ContactListView(generic.ObjectListView):
     table_class = tables.ContactTable
     exporter = CONTACT_EXPORTER
 
-    def get_queryset(self, action=None):
-        return super().get_queryset(action).select_related("unit")
+    select_related = ("unit",)
 
 
 class ContactDetailView(generic.ObjectDetailView):

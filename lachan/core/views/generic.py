@@ -25,8 +25,11 @@ class ObjectViewMixin(LoginRequiredMixin):
     model = None
     action = VIEW
 
+    select_related = ()  # foreign keys the pages show, joined in the same query
+
     def get_queryset(self, action=None):
-        return self.model.objects.restrict(self.request.user, action or self.action)
+        queryset = self.model.objects.restrict(self.request.user, action or self.action)
+        return queryset.select_related(*self.select_related) if self.select_related else queryset
 
     def template_for(self, suffix):
         meta = _meta(self.model)
