@@ -10,11 +10,6 @@ USERS = "/api/accounts/users/"
 PASSWORD = "Bao-mat-thong-tin-2024"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Six users per test; the production hasher would spend most of the run hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def new_user(unit, **extra):
     return {"username": "nguyen.van.moi", "first_name": "Mới", "last_name": "Nguyễn Văn", "email": "moi@a1.gov.vn",

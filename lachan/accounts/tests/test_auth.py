@@ -16,9 +16,8 @@ PASSWORD = "Mat-khau-thu-nghiem-1"  # the factories' password
 
 @pytest.fixture(autouse=True)
 def _english(settings):
-    """English source strings in assertions; a fast hasher (the password policy does not depend on it)."""
+    """English source strings in assertions."""
     settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ from lachan.testing.factories import FACTORIES, HostFactory, InformationSystemFa
 HOSTS = "/api/inventory/hosts/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Six users per test; the production hasher would spend most of the run hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 
 @pytest.mark.django_db

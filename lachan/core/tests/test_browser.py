@@ -37,10 +37,6 @@ def _unavailable(reason):
     pytest.skip(reason)
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(scope="module")
 def _async_unsafe_allowed():

@@ -73,11 +73,6 @@ LATE_ROUTES = {"accounts:two_factor", "accounts:logout", "set_language"}
 TEXT_SKIP = {"password", "username", "prefix", "ip_addresses", "cpe", "phones", "hotline", "emails", "roles"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Six users per test; the production hasher would spend most of the run hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 
 # --------------------------------------------------------------------------------------------- routes

@@ -28,10 +28,8 @@ SUFFIXES = ("_list", "_detail", "_add", "_edit")
 
 @pytest.fixture(autouse=True)
 def _english(settings):
-    """Assertions below read English source strings; the UI defaults to Vietnamese (see the last test).
-    A fast hasher: the six fixture users would otherwise cost seconds of PBKDF2 per test."""
+    """Assertions below read English source strings; the UI defaults to Vietnamese (see the last test)."""
     settings.LANGUAGE_CODE = "en"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _ui_routes():

@@ -10,11 +10,6 @@ CONTACTS = "/api/organizations/contacts/"
 DIRECTORY = "/api/organizations/directory/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Six users per test; the production hasher would spend most of the run hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 
 def codes(response):

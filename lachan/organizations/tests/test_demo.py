@@ -26,8 +26,7 @@ ALL_MODELS = (UnitGroup, Unit, Contact, ExternalContact, InformationSystem, Host
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _no_demo_password_env(monkeypatch):
     monkeypatch.delenv(loader.PASSWORD_ENV, raising=False)
 
 
