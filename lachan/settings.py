@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "lachan.accounts",
     "lachan.inventory",
     "lachan.intel",
+    "lachan.vulns",
+    "lachan.directives",
 ]
 
 MIDDLEWARE = [
