@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VulnsConfig(AppConfig):
+    name = "lachan.vulns"
+    label = "vulns"
+    verbose_name = _("Vulnerabilities")
+
+    def ready(self):
+        from lachan.core.audit import register_app
+
+        from . import tasks  # noqa: F401  (inventory software changes → incremental matching job)
+
+        register_app(self, exclude_fields={"Advisory": ["parts", "applicability", "metrics", "content_hash"]})
