@@ -57,7 +57,7 @@ from django.utils.translation import gettext as _
 
 from lachan.inventory.ipam import parse_prefix
 
-__all__ = ["BOGONS", "MatchResult", "PrefixError", "PrefixMatcher", "bogon_kinds", "is_bogon"]
+__all__ = ["BOGONS", "MatchResult", "PrefixError", "PrefixMatcher", "bogon_kinds", "is_bogon", "local_day"]
 
 _V4_TOP = 1 << 32
 _V6_TOP = 1 << 128
@@ -380,19 +380,19 @@ class PrefixMatcher:
         ``label`` field (the owning unit's id by default); ``matcher.ref(i)`` is the IPPrefix pk.
 
         Ties between identical prefixes follow ``prefix_owner``: deeper unit first, then older record.
-        ``at`` keeps only the prefixes assigned at that moment — when the model has validity fields
-        (``valid_from``/``valid_until``, or ``valid_to``; an empty bound is open); without such
-        fields every prefix counts."""
+        ``at`` (a date, or a datetime taken as its day in ``TIME_ZONE``) keeps only the prefixes
+        assigned on that day — ``valid_from``/``valid_until`` of ``IPPrefix``, both inclusive, an empty
+        bound is open; a model without such fields counts every prefix."""
         model = queryset.model
         if at is not None:
-            names = {f.name for f in model._meta.get_fields()}
             from django.db.models import Q
 
+            day = local_day(at)
+            names = {f.name for f in model._meta.get_fields()}
             if "valid_from" in names:
-                queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=at))
-            for end in ("valid_until", "valid_to"):
-                if end in names:
-                    queryset = queryset.filter(Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gt": at}))
+                queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+            if "valid_until" in names:
+                queryset = queryset.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         rows = []
         values = queryset.values_list("prefix", "version", "first_key", "last_key", label, "unit__depth", "pk")
         for text, version, first_key, last_key, value, depth, pk in values.order_by():
@@ -500,5 +500,18 @@ def is_bogon(ips):
 
 
 @cache
+def local_day(moment):
+    """The calendar day of ``moment`` in ``TIME_ZONE`` (a date stays as it is; naive means UTC)."""
+    import datetime as dt
+
+    if isinstance(moment, dt.datetime):
+        from django.utils import timezone
+
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=dt.UTC)
+        return timezone.localtime(moment).date()
+    return moment
+
+
 def _empty():
     return PrefixMatcher([])

@@ -50,6 +50,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,16 +127,46 @@ def _int_or_none(value, high=2 ** 32 - 1):
 
 
 class Mapper:
-    """IP → owning unit: registered prefixes (most specific wins), then ASN → unit."""
+    """IP → owning unit: registered prefixes (most specific wins) valid on the event's day, then ASN → unit.
+
+    The matcher is built once from every prefix. Most prefixes have no validity bounds; a row whose
+    best prefix has bounds that exclude the event's day (Asia/Ho_Chi_Minh; an event without a time
+    counts as today) is matched again by a matcher of the prefixes valid that day — built once per
+    day and cached — so an address block handed from one unit to another maps each event to the
+    unit that held it then."""
 
     def __init__(self):
         from lachan.intel.matching import PrefixMatcher
         from lachan.inventory.models import IPPrefix
 
+        self._policy = {"allow_documentation": setting("INTEL_MATCH_DOCUMENTATION", True)}
         # Every unit's prefixes: the importer maps for the whole platform (no user scope here).
-        self.matcher = PrefixMatcher.from_queryset(
-            IPPrefix.objects.all(), allow_documentation=setting("INTEL_MATCH_DOCUMENTATION", True))
+        self.matcher = PrefixMatcher.from_queryset(IPPrefix.objects.all(), **self._policy)
         self.asn_units = dict(AsnAssignment.objects.values_list("asn", "unit_id"))
+        self.today = timezone.localdate()
+        bounds = {pk: (start, end) for pk, start, end in IPPrefix.objects.filter(
+            Q(valid_from__isnull=False) | Q(valid_until__isnull=False)).values_list("pk", "valid_from", "valid_until")}
+        self.bounded = {}
+        if bounds:
+            for i in range(len(self.matcher)):
+                if self.matcher.ref(i) in bounds:
+                    self.bounded[i] = bounds[self.matcher.ref(i)]
+        self._by_day = {}
+
+    def owner_on(self, ip, when, index):
+        """The unit holding ``ip`` on the day of ``when``, given that its best prefix overall is ``index``."""
+        from lachan.intel.matching import PrefixMatcher, local_day
+        from lachan.inventory.models import IPPrefix
+
+        day = local_day(when) if when is not None else self.today
+        start, end = self.bounded[index]
+        if (start is None or start <= day) and (end is None or day <= end):
+            return self.matcher.label(index)
+        matcher = self._by_day.get(day)
+        if matcher is None:
+            matcher = self._by_day[day] = PrefixMatcher.from_queryset(IPPrefix.objects.all(), at=day, **self._policy)
+        found = int(matcher.classify([ip]).index[0])
+        return matcher.label(found) if found >= 0 else None
 
     def add(self, plan, batch):
         plan.rows += len(batch) + len(batch.bad)
@@ -160,8 +191,10 @@ class Mapper:
             plan.parsed += 1
             ip, family = ips[i], _family(families[i])
             via_asn = False
+            unit_id = None
             if index[i] >= 0:
-                unit_id = labels[index[i]]
+                unit_id = self.owner_on(ip, seen[i], index[i]) if index[i] in self.bounded else labels[index[i]]
+            if unit_id is not None:
                 plan.matched += 1
             elif bogon[i]:
                 plan.bogon += 1

@@ -32,7 +32,8 @@ class HostForm(ScopedModelForm):
 class IPPrefixForm(ScopedModelForm):
     class Meta:
         model = IPPrefix
-        fields = ["unit", "system", "prefix", "description", "source"]
+        fields = ["unit", "system", "prefix", "description", "source", "valid_from", "valid_until"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for name in ("valid_from", "valid_until")}
 
     def clean_prefix(self):
         return clean_prefix(self.cleaned_data["prefix"])

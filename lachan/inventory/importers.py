@@ -171,6 +171,8 @@ class PrefixImporter(InventoryRowImporter):
         system_column(),
         description_column(),
         Column("source", "nguồn", "nguồn gốc", parse=choice_parser(PrefixSource.choices)),
+        Column("valid_from", "hiệu lực từ", "từ ngày", "ngày cấp", parse=parse_date),
+        Column("valid_until", "hiệu lực đến", "đến ngày", "ngày thu hồi", parse=parse_date),
     )
 
     def plan_rows(self, rows, ctx):

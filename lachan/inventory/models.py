@@ -86,6 +86,11 @@ class IPPrefix(ScopedModel):
     last_key = models.CharField(max_length=32, editable=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=PrefixSource.choices, default=PrefixSource.MANUAL)
+    # The assignment's validity (address space moves between units): feeds map an event with the
+    # assignment valid on the event's day (Asia/Ho_Chi_Minh); an empty bound is open.
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True,
+                                   help_text=_("Last day of the assignment; empty while it lasts."))
 
     class Meta:
         ordering = ["version", "first_key", "prefix_length"]
@@ -114,6 +119,12 @@ class IPPrefix(ScopedModel):
             parse_prefix(self.prefix)
         except ValueError as exc:
             raise ValidationError({"prefix": _("Invalid IP prefix: %(error)s") % {"error": exc}}) from None
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The end of validity is before its start.")})
+
+    def valid_on(self, day):
+        """Whether the assignment holds on ``day`` (a date; both bounds inclusive, empty = open)."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_until is None or day <= self.valid_until)
 
     def save(self, *args, **kwargs):
         # Derived columns only (canonical form and range keys); no side effects.

@@ -10,6 +10,8 @@ disjoint or one contains the other, which is what makes the single sort-and-swee
 import ipaddress
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from lachan.core.scope import VIEW
 
 from .ipam import address_key, network_keys, parse_prefix
@@ -67,10 +69,11 @@ def prefix_overlaps(user):
     return [Overlap(outer.item, inner.item) for outer, inner in overlapping_pairs(spans)]
 
 
-def prefix_owner(address, *, user=None):
+def prefix_owner(address, *, user=None, on=None):
     """The most specific prefix holding ``address`` (longest prefix; for equal prefixes of several
     units the deepest unit in the tree, then the oldest record), or None. ``user`` limits the
-    search to the user's scope; without a user (jobs, CLI) every prefix counts."""
+    search to the user's scope; without a user (jobs, CLI) every prefix counts. ``on`` (a date)
+    keeps only the assignments valid that day (``valid_from``/``valid_until``, inclusive)."""
     try:
         ip = ipaddress.ip_address(str(address).strip())
     except ValueError:
@@ -79,5 +82,8 @@ def prefix_owner(address, *, user=None):
         ip = ip.ipv4_mapped
     key = address_key(ip)
     queryset = IPPrefix.objects.all() if user is None else IPPrefix.objects.restrict(user, VIEW)
+    if on is not None:
+        queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on),
+                                   Q(valid_until__isnull=True) | Q(valid_until__gte=on))
     return (queryset.filter(version=ip.version, first_key__lte=key, last_key__gte=key)
             .select_related("unit").order_by("-prefix_length", "-unit__depth", "pk").first())

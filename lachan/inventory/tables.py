@@ -30,7 +30,7 @@ class IPPrefixTable(ObjectTable):
 
     class Meta(ObjectTable.Meta):
         model = IPPrefix
-        fields = ("prefix", "unit", "description", "source")
+        fields = ("prefix", "unit", "description", "source", "valid_from", "valid_until")
 
 
 class DomainTable(ObjectTable):

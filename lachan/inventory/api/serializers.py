@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
@@ -41,12 +42,20 @@ class IPPrefixSerializer(ScopedModelSerializer):
     class Meta:
         model = IPPrefix
         fields = ("id", "url", "display", "unit", "system", "prefix", "version", "prefix_length", "description",
-                  "source", *TIMESTAMPS)
+                  "source", "valid_from", "valid_until", *TIMESTAMPS)
         read_only_fields = ("version", "prefix_length")
 
     def validate_prefix(self, value):
         # Canonical form first, so that "10.0.0.5/24" and "10.0.0.0/24" are the same prefix for uniqueness.
         return run_django_validator(clean_prefix, value)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"valid_until": _("The end of validity is before its start.")})
+        return attrs
 
 
 class DomainSerializer(ScopedModelSerializer):
