@@ -281,6 +281,9 @@ class Notification(ScopedModel):
                                     related_name="notifications")
     channel = models.CharField(_("channel"), max_length=20, choices=NotificationChannel.choices)
     recipients = models.TextField(_("recipients"), blank=True)
+    # Set when the unit declared no contact for the channel and its nearest ancestor's contacts got it.
+    via_unit = models.ForeignKey("organizations.Unit", verbose_name=_("sent through"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     attachment_rows = models.PositiveIntegerField(_("rows in the attachment"), default=0)
     status = models.CharField(_("status"), max_length=20, choices=NotificationStatus.choices,

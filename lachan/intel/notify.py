@@ -43,6 +43,20 @@ def contact_emails(unit, role):
     return emails
 
 
+def recipients_for(unit, roles):
+    """``(emails, via)``: the addresses of the unit's contacts having the first of ``roles`` that has any;
+    a unit that declared none (a school without a focal point) is reached through its nearest ancestor
+    that did — ``via`` is then that ancestor (None when the unit's own contacts are used, or nobody)."""
+    chain = [int(pk) for pk in unit.path.strip("/").split("/") if pk][::-1] or [unit.pk]
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=chain)}
+    for pk in chain:
+        for role in roles:
+            emails = contact_emails(units.get(pk, unit), role)
+            if emails:
+                return emails, (None if pk == unit.pk else units[pk])
+    return [], None
+
+
 def attachment_csv(sightings):
     rows = ([s.ip, s.family, s.seen.strftime("%Y-%m-%d %H:%M:%S") if s.seen else "", s.count, s.port, s.protocol,
              s.destination, s.asn, s.case.status, s.case.reinfections] for s in sightings)
@@ -62,8 +76,9 @@ def _claim(unit, feed_import, channel):
     return row
 
 
-def _send(row, *, recipients, subject, body, attachment=None, rows=0):
+def _send(row, *, recipients, subject, body, attachment=None, rows=0, via=None):
     row.recipients = ", ".join(recipients)
+    row.via_unit = via
     row.subject = subject[:300]
     row.attachment_rows = rows
     if not recipients:
@@ -84,10 +99,10 @@ def _send(row, *, recipients, subject, body, attachment=None, rows=0):
     return row
 
 
-def _context(feed_import, unit, sightings):
+def _context(feed_import, unit, sightings, via=None):
     families = _family_counts(sightings)
     return {
-        "unit": unit, "feed": feed_import.feed, "feed_import": feed_import, "tlp": feed_import.tlp,
+        "unit": unit, "via": via, "feed": feed_import.feed, "feed_import": feed_import, "tlp": feed_import.tlp,
         "ips": len(sightings), "families": families,
         "reinfected": sum(1 for s in sightings if s.case.status == CaseStatus.REINFECTED),
         "site_name": getattr(settings, "SITE_NAME", "Lá Chắn"),
@@ -115,19 +130,20 @@ def notify_unit(feed_import, unit):
         if urgent:
             row = _claim(unit, feed_import, NotificationChannel.CRITICAL)
             if row is not None:
-                context = _context(feed_import, unit, urgent)
+                recipients, via = recipients_for(unit, (ON_DUTY_ROLE, FOCAL_ROLE))
+                context = _context(feed_import, unit, urgent, via)
                 subject = render_to_string("intel/email/critical_subject.txt", context).strip()
                 body = render_to_string("intel/email/critical_body.txt", context)
-                done.append(_send(row, recipients=contact_emails(unit, ON_DUTY_ROLE), subject=subject, body=body,
-                                  rows=len(urgent)))
+                done.append(_send(row, recipients=recipients, subject=subject, body=body, rows=len(urgent), via=via))
         row = _claim(unit, feed_import, NotificationChannel.DIGEST)
         if row is not None:
-            context = _context(feed_import, unit, sightings)
+            recipients, via = recipients_for(unit, (FOCAL_ROLE,))
+            context = _context(feed_import, unit, sightings, via)
             subject = render_to_string("intel/email/digest_subject.txt", context).strip()
             body = render_to_string("intel/email/digest_body.txt", context)
             name = f"botnet-{unit.code}-{feed_import.started:%Y%m%d}-{feed_import.pk}.csv"
-            done.append(_send(row, recipients=contact_emails(unit, FOCAL_ROLE), subject=subject, body=body,
-                              attachment=(name, attachment_csv(sightings), "text/csv"), rows=len(sightings)))
+            done.append(_send(row, recipients=recipients, subject=subject, body=body,
+                              attachment=(name, attachment_csv(sightings), "text/csv"), rows=len(sightings), via=via))
     return done
 
 

@@ -49,8 +49,14 @@ def by_recipient(address):
     return [m for m in mail.outbox if address in m.to]
 
 
+def digest_of(code, address):
+    """The digest about unit ``code`` received by ``address`` (the attachment is named after the unit)."""
+    found, = [m for m in by_recipient(address) if m.attachments and f"-{code}-" in m.attachments[0][0]]
+    return found
+
+
 def test_one_digest_per_unit_with_only_its_own_addresses(imported, tree):
-    a_digest, = [m for m in by_recipient("focal-a@a.gov.vn") if m.attachments]
+    a_digest = digest_of("A", "focal-a@a.gov.vn")
     assert a_digest.to == ["focal-a@a.gov.vn", "it-a@a.gov.vn"]
     assert "[TLP:AMBER]" in a_digest.subject and "TLP:AMBER" in a_digest.body
     assert "Kính gửi" in a_digest.body and "Botnet VNCERT" in a_digest.body
@@ -63,7 +69,7 @@ def test_one_digest_per_unit_with_only_its_own_addresses(imported, tree):
 
 
 def test_formula_cells_are_neutralised_in_the_attachment(imported):
-    a_digest, = [m for m in by_recipient("focal-a@a.gov.vn") if m.attachments]
+    a_digest = digest_of("A", "focal-a@a.gov.vn")
     families = {r["family"] for r in attachment_rows(a_digest)}
     assert "'=cmd|' /c calc'!a0" in families
     assert not any(f.startswith("=") for f in families)
@@ -83,7 +89,7 @@ def test_delivery_log_and_nobody_notified_twice(imported, tree, tmp_path, users)
     assert log == {
         ("A", NotificationChannel.DIGEST): NotificationStatus.SENT,
         ("A", NotificationChannel.CRITICAL): NotificationStatus.SENT,
-        ("A1", NotificationChannel.DIGEST): NotificationStatus.NO_RECIPIENTS,
+        ("A1", NotificationChannel.DIGEST): NotificationStatus.SENT,  # through A: A1 declared no focal point
         ("B", NotificationChannel.DIGEST): NotificationStatus.SENT,
     }
     row = Notification.objects.get(unit=tree["a"], channel=NotificationChannel.DIGEST)
@@ -95,6 +101,29 @@ def test_delivery_log_and_nobody_notified_twice(imported, tree, tmp_path, users)
     again = services.feed_import(file=path, feed=imported.feed, by=users["coordinator"])  # the same file again
     assert again.duplicate
     assert len(mail.outbox) == sent
+
+
+def test_a_unit_without_a_focal_point_is_reached_through_its_parent(imported, tree):
+    row = Notification.objects.get(unit=tree["a1"], channel=NotificationChannel.DIGEST)
+    assert row.via_unit == tree["a"] and row.recipients == "focal-a@a.gov.vn, it-a@a.gov.vn"
+    a1_digest = digest_of("A1", "focal-a@a.gov.vn")
+    assert {r["ip"] for r in attachment_rows(a1_digest)} == {"45.10.5.7"}  # A1's address only
+    assert f"{tree['a'].name}, để chuyển tới {tree['a1'].name}" in a1_digest.body
+    assert "chưa khai báo đầu mối" in a1_digest.body
+    # A's own digest does not say so
+    a_digest = digest_of("A", "focal-a@a.gov.vn")
+    assert "chưa khai báo đầu mối" not in a_digest.body
+
+
+def test_nobody_up_the_chain_is_logged_as_no_recipients(tree, contacts):
+    from lachan.organizations.models import Contact
+
+    assert notify.recipients_for(tree["a1"], (notify.FOCAL_ROLE,)) == (["focal-a@a.gov.vn", "it-a@a.gov.vn"], tree["a"])
+    assert notify.recipients_for(tree["a"], (notify.FOCAL_ROLE,)) == (["focal-a@a.gov.vn", "it-a@a.gov.vn"], None)
+    # on duty first, then the focal point of the same unit, before going up
+    assert notify.recipients_for(tree["a1"], (notify.ON_DUTY_ROLE, notify.FOCAL_ROLE)) == (["truc-a@a.gov.vn"], tree["a"])
+    Contact.objects.filter(unit=tree["a"]).delete()
+    assert notify.recipients_for(tree["a1"], (notify.FOCAL_ROLE,)) == ([], None)
 
 
 def test_a_failed_delivery_is_logged_and_retried(tree, tmp_path, users, fake, prefixes, contacts,  # noqa: F811
