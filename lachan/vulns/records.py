@@ -182,6 +182,7 @@ class WarningItem(_Record):
     versions_text: str = ""
     severity: str = ""  # one of SEVERITIES or ""
     line: int = 0  # line/row in the source file, for error messages and evidence
+    deadline: date | None = None  # this line's own deadline ("Hạn xử lý" column), when the list gives one
 
 
 @dataclass(slots=True)
