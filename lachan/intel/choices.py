@@ -15,6 +15,13 @@ class ImportStatus(models.TextChoices):
     DRY_RUN = "dry_run", _("Dry run (nothing written)")
 
 
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLEANED = "cleaned", _("Reported cleaned")

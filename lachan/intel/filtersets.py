@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.filtersets import BaseFilterSet, UnitScopedFilterSet, scoped_queryset
 
 from .choices import TLP, CaseStatus, IndicatorKind, NotificationChannel, NotificationStatus
-from .models import AsnAssignment, Case, Feed, FeedImport, Indicator, Notification, Sighting
+from .models import AsnAssignment, Case, Feed, FeedImport, FeedUpload, Indicator, Notification, Sighting
 
 
 class FeedFilterSet(BaseFilterSet):
@@ -23,6 +23,14 @@ class FeedImportFilterSet(BaseFilterSet):
     class Meta:
         model = FeedImport
         fields = ["q", "feed"]
+
+
+class FeedUploadFilterSet(BaseFilterSet):
+    search_fields = ("file_name", "new_feed", "feed__name", "error")
+
+    class Meta:
+        model = FeedUpload
+        fields = ["q", "status"]
 
 
 class CaseFilterSet(UnitScopedFilterSet):

@@ -10,16 +10,27 @@ Scope:
   (``CoordinatorQuerySet``): those addresses belong to no unit of ours.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.accounts.choices import GLOBAL_VIEW_ROLES, Role
 from lachan.core.models import ScopedModel
 from lachan.core.scope import ScopedQuerySet, _nothing, user_role
 
-from .choices import TLP, CaseStatus, ImportStatus, IndicatorKind, NotificationChannel, NotificationStatus
+from .choices import (
+    TLP,
+    CaseStatus,
+    ImportStatus,
+    IndicatorKind,
+    NotificationChannel,
+    NotificationStatus,
+    UploadStatus,
+)
 
 COORDINATOR_ONLY = frozenset({Role.COORDINATOR})
 
@@ -110,6 +121,57 @@ class FeedImport(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("intel:feedimport_detail", args=[self.pk])
+
+
+def upload_path(instance, filename):
+    return f"intel/uploads/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.upload"
+
+
+class FeedUpload(ScopedModel):
+    """A file uploaded on the import page, imported by a background job (``tasks.run_feed_upload``).
+
+    The page returns at once with this row's status page; the worker runs ``services.feed_import`` and
+    records the resulting ``FeedImport`` (or, for a dry run, its counts) or the error. The stored file
+    is deleted once the job has run: the import keeps the SHA-256 and the raw line of every sighting."""
+
+    feed = models.ForeignKey(Feed, verbose_name=_("feed"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="uploads")
+    new_feed = models.CharField(_("new feed"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=upload_path, max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=300)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    format = models.CharField(_("format"), max_length=50, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=UploadStatus.choices, default=UploadStatus.QUEUED,
+                              db_index=True)
+    error = models.TextField(_("error"), blank=True)
+    result = models.ForeignKey(FeedImport, verbose_name=_("import"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    duplicate = models.BooleanField(_("already imported"), default=False)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)  # a dry run's counts (nothing else is kept)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    started = models.DateTimeField(_("started"), null=True, blank=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    scope_unit = None
+    scope_write_roles = COORDINATOR_ONLY
+    detail_hidden_fields = ("file", "counts")
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("feed upload")
+        verbose_name_plural = _("feed uploads")
+
+    def __str__(self):
+        return self.file_name
+
+    def get_absolute_url(self):
+        return reverse("intel:feedupload_detail", args=[self.pk])
+
+    @property
+    def pending(self):
+        return self.status in (UploadStatus.QUEUED, UploadStatus.RUNNING)
 
 
 class Case(ScopedModel):

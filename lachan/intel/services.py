@@ -57,8 +57,8 @@ from django.utils.translation import gettext as _
 from lachan.core.audit import acting_as
 from lachan.core.scope import CHANGE, can
 
-from .choices import ACTIVE_CASE_STATUSES, CaseStatus, ImportStatus
-from .models import AsnAssignment, Case, Feed, FeedImport, Indicator, Sighting, UnmappedIP
+from .choices import ACTIVE_CASE_STATUSES, CaseStatus, ImportStatus, UploadStatus
+from .models import AsnAssignment, Case, Feed, FeedImport, FeedUpload, Indicator, Sighting, UnmappedIP
 
 CHUNK = 5000
 
@@ -331,6 +331,72 @@ def feed_import(*, file, feed, by, format=None, dry_run=False, file_name=None, t
         earlier.duplicate = True
         return earlier
     return feed_import
+
+
+COUNT_FIELDS = ("rows", "parsed", "bad_rows", "matched", "matched_by_asn", "unmatched", "bogon", "indicators")
+
+
+def feed_upload_create(*, file, by, feed=None, new_feed="", format="", dry_run=False):
+    """Keep an uploaded file and enqueue its import (after commit); the upload's page shows the status."""
+    if not can(by, FeedImport, CHANGE):
+        raise ValidationError(_("Only coordinators import feeds."))
+    name = Path(str(getattr(file, "name", "") or "-")).name[:300]
+    with transaction.atomic(), acting_as(by):
+        upload = FeedUpload(feed=feed, new_feed=(new_feed or "").strip()[:200], file_name=name,
+                            size=getattr(file, "size", 0) or 0, format=format or "", dry_run=dry_run, uploaded_by=by)
+        upload.file.save(name, file, save=False)
+        upload.save()
+        transaction.on_commit(lambda: _enqueue_upload(upload.pk))
+    return upload
+
+
+def _enqueue_upload(upload_id):
+    from .tasks import run_feed_upload
+
+    run_feed_upload.enqueue(upload_id)
+
+
+def feed_upload_run(upload_id):
+    """The job: claim the upload (queued → running, once), import it, record the outcome, drop the file."""
+    claimed = FeedUpload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
+        status=UploadStatus.RUNNING, started=timezone.now())
+    if not claimed:
+        return None
+    upload = FeedUpload.objects.select_related("feed", "uploaded_by").get(pk=upload_id)
+    try:
+        # A new feed is created in the same transaction: a file that cannot be read leaves nothing.
+        with transaction.atomic():
+            feed = upload.feed or feed_for_name(upload.new_feed, by=upload.uploaded_by)
+            with upload.file.open("rb") as handle:
+                result = feed_import(file=handle, feed=feed, by=upload.uploaded_by, format=upload.format or None,
+                                     dry_run=upload.dry_run, file_name=upload.file_name)
+    except Exception as exc:
+        upload.status, upload.error = UploadStatus.FAILED, _describe_failure(exc)
+    else:
+        upload.status = UploadStatus.DONE
+        upload.feed = feed
+        if upload.dry_run:
+            upload.counts = {name: getattr(result, name) for name in COUNT_FIELDS}
+        else:
+            upload.result, upload.duplicate = result, bool(getattr(result, "duplicate", False))
+    upload.finished = timezone.now()
+    upload.file.delete(save=False)
+    with acting_as(upload.uploaded_by):
+        upload.save()
+    return upload
+
+
+def _describe_failure(exc):
+    from lachan.intel.parsers import ParseError
+
+    if isinstance(exc, ParseError):
+        return _("The file could not be read: %(error)s. Nothing was imported.") % {"error": exc}
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    import logging
+
+    logging.getLogger("lachan.intel").exception("feed upload failed")
+    return _("The import failed (%(error)s). Nothing was imported.") % {"error": type(exc).__name__}
 
 
 def _enqueue_notifications(import_id):

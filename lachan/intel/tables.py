@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.tables import ObjectTable, UnitColumn
 
 from .choices import CaseStatus
-from .models import AsnAssignment, Case, Feed, FeedImport, Indicator, Notification, Sighting
+from .models import AsnAssignment, Case, Feed, FeedImport, FeedUpload, Indicator, Notification, Sighting
 
 STATUS_BADGES = {
     CaseStatus.OPEN: "text-bg-warning",
@@ -36,6 +36,14 @@ class FeedImportTable(ObjectTable):
         model = FeedImport
         fields = ("started", "feed", "file_name", "tlp", "rows", "bad_rows", "matched", "unmatched", "bogon",
                   "cases_new", "cases_reinfected", "cases_closed")
+
+
+class FeedUploadTable(ObjectTable):
+    created = tables.Column(linkify=True)
+
+    class Meta(ObjectTable.Meta):
+        model = FeedUpload
+        fields = ("created", "file_name", "feed", "new_feed", "dry_run", "status", "uploaded_by", "finished")
 
 
 class CaseTable(ObjectTable):

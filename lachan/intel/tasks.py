@@ -13,6 +13,15 @@ def send_import_notifications(import_id):
     return notify_import(import_id)
 
 
+@task()
+def run_feed_upload(upload_id):
+    """Import a file uploaded on the import page (see ``services.feed_upload_run``)."""
+    from .services import feed_upload_run
+
+    upload = feed_upload_run(upload_id)
+    return upload.status if upload is not None else None
+
+
 @periodic(every=timedelta(hours=6))
 @task()
 def close_stale_cases():

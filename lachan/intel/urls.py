@@ -14,6 +14,7 @@ urlpatterns = [
     *crud_urls("feeds", "feed", list_view=views.FeedListView, detail_view=views.FeedDetailView,
                edit_view=views.FeedEditView, delete_view=views.FeedDeleteView),
     *crud_urls("imports", "feedimport", list_view=views.FeedImportListView, detail_view=views.FeedImportDetailView),
+    *crud_urls("uploads", "feedupload", list_view=views.FeedUploadListView, detail_view=views.FeedUploadDetailView),
     *crud_urls("cases", "case", list_view=views.CaseListView, detail_view=views.CaseDetailView),
     *crud_urls("sightings", "sighting", list_view=views.SightingListView, detail_view=views.SightingDetailView),
     *crud_urls("asns", "asnassignment", list_view=views.AsnAssignmentListView,

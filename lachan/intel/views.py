@@ -1,8 +1,9 @@
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Case as Case_
 from django.db.models import Q, Value, When
 from django.http import Http404
@@ -18,7 +19,17 @@ from lachan.organizations.models import Unit
 
 from . import filtersets, forms, selectors, services, tables
 from .choices import CaseStatus
-from .models import AsnAssignment, Case, Feed, FeedImport, Indicator, Notification, Sighting, UnmappedIP
+from .models import (
+    AsnAssignment,
+    Case,
+    Feed,
+    FeedImport,
+    FeedUpload,
+    Indicator,
+    Notification,
+    Sighting,
+    UnmappedIP,
+)
 
 
 class ReadOnlyMixin:
@@ -100,38 +111,37 @@ class FeedImportUploadView(LoginRequiredMixin, View):
 
     def post(self, request):
         form = forms.FeedUploadForm(request.POST, request.FILES, user=request.user)
-        result = None
         if form.is_valid():
             data = form.cleaned_data
             try:
-                # A new feed is created in the same transaction: a file that cannot be read leaves nothing.
-                with transaction.atomic():
-                    feed = data["feed"] or services.feed_for_name(data["new_feed"].strip(), by=request.user)
-                    result = services.feed_import(file=data["file"], feed=feed, by=request.user,
-                                                  format=data["format"] or None, dry_run=data["dry_run"])
+                upload = services.feed_upload_create(file=data["file"], by=request.user, feed=data["feed"],
+                                                     new_feed=data["new_feed"], format=data["format"],
+                                                     dry_run=data["dry_run"])
             except ValidationError as exc:
                 form.add_error(None, exc)
-            except Exception as exc:
-                if not _is_parse_error(exc):
-                    raise
-                form.add_error("file", _("The file could not be read: %(error)s. Nothing was imported.") % {
-                    "error": exc})
             else:
-                if getattr(result, "duplicate", False):
-                    messages.info(request, _("This file was already imported for this feed: nothing changed."))
-                    return redirect(result.get_absolute_url())
-                if not result.dry_run:
-                    messages.success(request, _("Imported %(file)s.") % {"file": result.file_name})
-                    return redirect(result.get_absolute_url())
-        return render(request, "intel/feedimport_upload.html", {"form": form, "result": result})
+                messages.info(request, _("%(file)s was received; it is imported in the background.")
+                              % {"file": upload.file_name})
+                return redirect(upload.get_absolute_url())
+        return render(request, "intel/feedimport_upload.html", {"form": form})
 
 
-def _is_parse_error(exc):
-    try:
-        from lachan.intel.parsers import ParseError
-    except ImportError:
-        return False
-    return isinstance(exc, ParseError)
+class FeedUploadListView(ReadOnlyMixin, generic.ObjectListView):
+    model = FeedUpload
+    filterset_class = filtersets.FeedUploadFilterSet
+    table_class = tables.FeedUploadTable
+    select_related = ("feed", "uploaded_by")
+
+
+class FeedUploadDetailView(ReadOnlyMixin, generic.ObjectDetailView):
+    """The status of an uploaded file's background import (polls itself while it runs)."""
+
+    model = FeedUpload
+    select_related = ("feed", "result", "uploaded_by")
+
+    def get_extra_context(self, obj):
+        counts = SimpleNamespace(dry_run=True, **{name: obj.counts.get(name, 0) for name in services.COUNT_FIELDS})
+        return {"dry_run_counts": counts}
 
 
 # --- cases -------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from lachan.intel.models import (
     Case,
     Feed,
     FeedImport,
+    FeedUpload,
     Indicator,
     Notification,
     Sighting,
@@ -152,6 +153,15 @@ class FeedImportFactory(DjangoModelFactory):
     finished = factory.LazyFunction(timezone.now)
 
 
+class FeedUploadFactory(DjangoModelFactory):
+    class Meta:
+        model = FeedUpload
+
+    feed = factory.SubFactory(FeedFactory)
+    file_name = factory.Sequence(lambda n: f"upload-{n}.csv")
+    status = "done"
+
+
 class CaseFactory(DjangoModelFactory):
     class Meta:
         model = Case
@@ -225,6 +235,7 @@ FACTORIES = {
     Software: SoftwareFactory,
     Feed: FeedFactory,
     FeedImport: FeedImportFactory,
+    FeedUpload: FeedUploadFactory,
     Case: CaseFactory,
     Sighting: SightingFactory,
     UnmappedIP: UnmappedIPFactory,

@@ -61,18 +61,6 @@ def test_real_sample_through_the_import(sample, tree, users, settings):
     assert FeedImport.objects.count() == 1
 
 
-def test_unreadable_upload_is_refused_and_leaves_nothing(client_for, users, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
-
-    client = client_for(users["coordinator"])
-    upload = SimpleUploadedFile("botnet.csv", b"\x00\x01\x02PK\x03\x04" * 50, content_type="text/csv")
-    response = client.post(reverse("intel:feedimport_upload"), {"new_feed": "Broken", "file": upload})
-    assert response.status_code == 200 and response.context["form"].errors
-    assert not FeedImport.objects.exists() and not Case.objects.exists()
-    assert not Feed.objects.filter(name="Broken").exists()
-
-
 def test_cli_reports_a_parse_error_and_imports_nothing(db, tmp_path):
     from django.core.management import CommandError, call_command
 

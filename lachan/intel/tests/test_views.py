@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -6,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from lachan.intel import services
 from lachan.intel.choices import CaseStatus
-from lachan.intel.models import AsnAssignment, Case, Feed, FeedImport, Sighting, UnmappedIP
+from lachan.intel.models import AsnAssignment, Case, Feed, FeedImport, FeedUpload, Sighting, UnmappedIP
 from lachan.intel.tests.test_services import fake, prefixes  # noqa: F401  (fixtures)
 
 LIST = """45.10.1.1,mirai,2026-10-01T10:00:00
@@ -93,23 +95,59 @@ def test_import_summary_shows_units_in_scope_only(client_for, users, imported, t
     assert "1.2.!.4" not in member_a and "10.0.0.1" not in member_a and "9.9.9.9" not in member_a
 
 
-def test_upload_page_is_for_coordinators(client_for, users, fake, prefixes):  # noqa: F811
+PLAIN_LIST = "# IP botnet tháng 10\n45.10.1.1\n45.10.5.7\n45.20.9.9\n9.9.9.9\n10.0.0.1\n"
+
+
+def test_upload_is_imported_by_a_background_job_with_a_status_page(client_for, users, prefixes, settings, tmp_path,  # noqa: F811
+                                                                   django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
     url = reverse("intel:feedimport_upload")
     assert client_for(users["admin_a"]).get(url).status_code == 403
     client = client_for(users["coordinator"])
     assert client.get(url).status_code == 200
-    upload = SimpleUploadedFile("ds-botnet.csv", LIST.encode(), content_type="text/csv")
-    response = client.post(url, {"new_feed": "Danh sách mới", "file": upload, "dry_run": "on"})
-    assert response.status_code == 200 and response.context["result"].matched == 4
-    assert not FeedImport.objects.exists()
-    upload = SimpleUploadedFile("ds-botnet.csv", LIST.encode(), content_type="text/csv")
-    response = client.post(url, {"new_feed": "Danh sách mới", "file": upload})
+
+    def post(data, name="ds-botnet.txt"):
+        upload = SimpleUploadedFile(name, PLAIN_LIST.encode(), content_type="text/plain")
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post(url, {**data, "file": upload})
+        upload_row = FeedUpload.objects.latest("pk")
+        assert response.status_code == 302 and response.url == upload_row.get_absolute_url()
+        page = text(client.get(response.url))  # before the worker ran: queued, the page polls itself
+        assert upload_row.status == "queued" and 'hx-trigger="every 2s"' in page
+        assert len(callbacks) == 1 and upload_row.file and Path(upload_row.file.path).is_file()
+        stored = Path(upload_row.file.path)
+        callbacks[0]()  # the job, as the worker runs it (immediate backend in tests)
+        upload_row.refresh_from_db()
+        assert not stored.exists()  # the stored file is dropped once imported
+        return upload_row, text(client.get(upload_row.get_absolute_url()))
+
+    dry, page = post({"new_feed": "Danh sách mới", "dry_run": "on"})
+    assert dry.status == "done" and dry.counts["matched"] == 3 and dry.counts["bogon"] == 1
+    assert not FeedImport.objects.exists() and "hx-trigger" not in page
+    done, page = post({"new_feed": "Danh sách mới"})
     imported = FeedImport.objects.get()
-    assert response.status_code == 302 and response.url == imported.get_absolute_url()
-    assert imported.feed.name == "Danh sách mới" and imported.file_name == "ds-botnet.csv"
-    upload = SimpleUploadedFile("renamed.csv", LIST.encode(), content_type="text/csv")
-    response = client.post(url, {"feed": imported.feed.pk, "file": upload})
-    assert response.url == imported.get_absolute_url() and FeedImport.objects.count() == 1
+    assert done.result == imported and not done.duplicate and imported.get_absolute_url() in page
+    assert imported.feed.name == "Danh sách mới" and imported.file_name == "ds-botnet.txt" and imported.matched == 3
+    again, page = post({"feed": imported.feed.pk}, name="renamed.txt")
+    assert again.duplicate and again.result == imported and FeedImport.objects.count() == 1
+    assert LogEntry.objects.get_for_model(FeedUpload).count() >= 3  # audited
+    # the status page is for the coordinators and auditors who see imports, not for unit users
+    assert client_for(users["auditor"]).get(done.get_absolute_url()).status_code == 200
+
+
+def test_a_file_that_cannot_be_read_fails_its_upload_and_leaves_nothing(client_for, users, settings, tmp_path,
+                                                                        django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(users["coordinator"])
+    upload = SimpleUploadedFile("rac.bin", b"\x00\x01\x02binary\xff" * 100, content_type="application/octet-stream")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("intel:feedimport_upload"), {"new_feed": "Rác", "file": upload})
+    row = FeedUpload.objects.get()
+    assert row.status == "failed" and "Nothing was imported" in row.error or "Không" in row.error
+    assert not FeedImport.objects.exists() and not Feed.objects.filter(name="Rác").exists()
+    assert row.error in text(client.get(response.url))
+    # the job claimed once: running it again changes nothing
+    assert services.feed_upload_run(row.pk) is None
 
 
 def test_unmapped_queue_and_assign_to_unit(client_for, users, imported, tree):
