@@ -1,0 +1,482 @@
+"""Which inventory software an advisory affects. Pure Python: the services feed plain records in and store
+the :class:`Match` es that come out.
+
+Index. Items are indexed by their CPE (vendor, product) — from the item's CPE when it has one, else through
+the ``aliases`` table, else the free-text names folded by :func:`normalise_name` — so one advisory only
+looks at the items of the products it names. Items of one product that share a version (and CPE) form one
+*variant*, evaluated once per criterion: 2,000 hosts running OpenSSL in 30 versions cost 30 comparisons.
+
+NVD configurations. A configuration whose operator is "OR" (or absent) affects an item as soon as one
+vulnerable ``cpeMatch`` of one of its nodes matches it (attributes per NISTIR 7696, see ``cpe.py``, then the
+version range or the exact version). An "AND" configuration ("running on"/"with": firmware on hardware,
+Office on Windows) holds for a group of items — the same host, else the same information system, else the
+item alone — when every node is satisfied by some item of the group; negated nodes must then be satisfied
+by none. Only items hit by a *vulnerable* criterion are reported: a platform criterion (vulnerable=false)
+alone never produces a match. Negated nodes of OR configurations and negated configurations cannot be
+enumerated from an inventory and are skipped.
+
+CVE 5 / national ``affected`` entries. Vendor and product are folded with :func:`normalise_name` and the
+aliases; versions follow CVE 5 (exact, lessThan, lessThanOrEqual, "unaffected" entries excluding,
+``defaultStatus``); free text from a letter is read by ``versions.parse_versions_text`` when it has one of
+the simple forms, else the item is reported "uncertain" with the text as the reason.
+
+Status. "affected" when the version is known to lie in the range; "uncertain" when a human has to look:
+no version, a version that cannot be compared ("7.x"), a criterion without version ("-"), or a Debian/RPM
+package whose upstream version lies in the range (distributions backport fixes). Items clearly outside the
+range give no match. One item gets at most one Match per advisory ("affected" wins over "uncertain").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from lachan.vulns import versions as vv
+from lachan.vulns.cpe import ANY, NA, Cpe, has_wildcard, parse_cpe, value_matches
+from lachan.vulns.records import AffectedProduct, VersionSpec
+
+AFFECTED = "affected"
+UNCERTAIN = "uncertain"
+
+_BOUNDS = ("version_start_including", "version_start_excluding", "version_end_including", "version_end_excluding")
+_OTHER_ATTRIBUTES = ("update", "edition", "language", "sw_edition", "target_sw", "target_hw", "other")
+_OPEN = frozenset({"", "0", "*", "-"})
+
+
+@dataclass(slots=True, frozen=True)
+class SoftwareItem:
+    id: int
+    vendor: str
+    product: str
+    version: str
+    cpe: str = ""  # CPE 2.3 when the inventory has one
+    host_id: int | None = None
+    system_id: int | None = None
+    unit_id: int | None = None
+
+
+@dataclass(slots=True)
+class Match:
+    software_id: int
+    cve_id: str
+    status: str  # "affected" | "uncertain"
+    reason: str  # short technical English
+    criteria: str  # the CPE criteria string, or "vendor:product" for CVE 5 / national data
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=262_144)
+def normalise_name(s: str) -> str:
+    """Lower-case, accents folded, every run of punctuation/space → "_" (like CPE names).
+
+    "Apache HTTP Server" → "apache_http_server"; "Node.js" → "node_js"; "Công ty Đông Á" → "cong_ty_dong_a".
+    CPE names go through the same function, so "node.js" in a criterion meets "Node.js" in the inventory.
+    """
+    text = unicodedata.normalize("NFKD", (s or "").replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return _NON_WORD.sub("_", text).strip("_")
+
+
+def _cpe_key(cpe: Cpe) -> tuple[str, str]:
+    return (normalise_name(_literal(cpe.vendor)), normalise_name(_literal(cpe.product)))
+
+
+def _literal(value: str) -> str:
+    return value.replace("\\", "") if "\\" in value else value
+
+
+def suggest_aliases(
+    vendor: str, product: str, known: Iterable[tuple[str, str]], limit: int = 5
+) -> list[tuple[str, str, float]]:
+    """The CPE (vendor, product) pairs of ``known`` closest to a free-text name, best first, scored 0..100."""
+    query = f"{normalise_name(vendor)} {normalise_name(product)}".replace("_", " ").strip()
+    pairs = list(dict.fromkeys(known))
+    choices = [f"{normalise_name(v)} {normalise_name(p)}".replace("_", " ") for v, p in pairs]
+    found = process.extract(query, choices, scorer=fuzz.token_set_ratio, limit=limit, processor=None)
+    return [(pairs[index][0], pairs[index][1], float(score)) for _, score, index in found]
+
+
+# --- the index -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Variant:
+    """Items of one product sharing the CPE attributes and the version."""
+
+    cpe: Cpe
+    version: str  # what version comparisons use ("" when unknown)
+    ids: set[int] = field(default_factory=set)
+
+
+def _effective(version: str, update: str) -> str:
+    """CPE version plus a pre-release/patch-level update: ("2.0", "beta9") → "2.0-beta9"."""
+    if version in (ANY, NA, ""):
+        return ""
+    version = _literal(version)
+    if update in (ANY, NA, ""):
+        return version
+    return f"{version}-{_literal(update)}"
+
+
+class Matcher:
+    """Inventory index plus the advisory evaluation. Build once, then ``match()`` each advisory."""
+
+    def __init__(
+        self,
+        items: Iterable[SoftwareItem],
+        aliases: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+    ):
+        self.aliases = {
+            (normalise_name(v), normalise_name(p)): (normalise_name(cv), normalise_name(cp))
+            for (v, p), (cv, cp) in (aliases or {}).items()
+        }
+        self.rejected: dict[int, str] = {}  # item id → why its CPE was ignored (indexed by its names)
+        self._items: dict[int, tuple[SoftwareItem, tuple, tuple]] = {}
+        self._index: dict[tuple[str, str], dict[tuple, _Variant]] = defaultdict(dict)
+        for item in items:
+            self.add(item)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    # -- inventory changes ---------------------------------------------------------------------------
+
+    def add(self, item: SoftwareItem) -> None:
+        """Index one item (replaces an item with the same id)."""
+        if item.id in self._items:
+            self.remove(item.id)
+        cpe = None
+        if item.cpe:
+            try:
+                cpe = parse_cpe(item.cpe.strip())
+            except ValueError as exc:
+                self.rejected[item.id] = str(exc)
+        if cpe is not None:
+            key = _cpe_key(cpe)
+            version = _effective(cpe.version, cpe.update) or (item.version or "").strip()
+        else:
+            names = (normalise_name(item.vendor), normalise_name(item.product))
+            key = self.aliases.get(names, names)
+            version = (item.version or "").strip()
+            cpe = Cpe(ANY, key[0], key[1], version or ANY)
+        vkey = (cpe, version)
+        variant = self._index[key].get(vkey)
+        if variant is None:
+            variant = self._index[key][vkey] = _Variant(cpe, version)
+        variant.ids.add(item.id)
+        self._items[item.id] = (item, key, vkey)
+
+    def remove(self, item_id: int) -> None:
+        """Forget one item (no error when it is unknown)."""
+        entry = self._items.pop(item_id, None)
+        if entry is None:
+            return
+        _, key, vkey = entry
+        variants = self._index.get(key)
+        variant = variants.get(vkey) if variants else None
+        if variant is not None:
+            variant.ids.discard(item_id)
+            if not variant.ids:
+                del variants[vkey]
+            if not variants:
+                del self._index[key]
+
+    def _group(self, item_id: int) -> tuple[str, int]:
+        item = self._items[item_id][0]
+        if item.host_id is not None:
+            return ("host", item.host_id)
+        if item.system_id is not None:
+            return ("system", item.system_id)
+        return ("item", item.id)
+
+    def _candidates(self, cpe: Cpe) -> Iterable[_Variant]:
+        if has_wildcard(cpe.vendor) or has_wildcard(cpe.product):
+            for (vendor, product), variants in self._index.items():
+                if value_matches(cpe.vendor, vendor) and value_matches(cpe.product, product):
+                    yield from variants.values()
+            return
+        variants = self._index.get(_cpe_key(cpe))
+        if variants:
+            yield from variants.values()
+
+    # -- advisories ----------------------------------------------------------------------------------
+
+    def match(self, cve_id: str, applicability: dict) -> list[Match]:
+        """Matches of one advisory (``Advisory.applicability()``), at most one per item."""
+        found: dict[int, Match] = {}
+        for config in applicability.get("configurations") or ():
+            self._configuration(cve_id, config, found)
+        for entry in applicability.get("affected") or ():
+            self._affected(cve_id, entry, found)
+        return list(found.values())
+
+    @staticmethod
+    def _keep(found: dict[int, Match], match: Match) -> None:
+        old = found.get(match.software_id)
+        if old is None or (old.status == UNCERTAIN and match.status == AFFECTED):
+            found[match.software_id] = match
+
+    def _hits(self, cpe_match: dict):
+        """(variant, status, reason) for every variant one cpeMatch matches."""
+        criteria = cpe_match.get("criteria", "")
+        try:
+            crit = parse_cpe(criteria)
+        except ValueError:
+            return
+        plain = all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES)
+        for variant in self._candidates(crit):
+            if not value_matches(crit.part, variant.cpe.part):
+                continue
+            if not plain and not all(
+                value_matches(getattr(crit, a), getattr(variant.cpe, a)) for a in _OTHER_ATTRIBUTES
+            ):
+                continue
+            verdict = _version_verdict(crit, cpe_match, variant.version)
+            if verdict is not None:
+                yield variant, verdict[0], verdict[1]
+
+    def _configuration(self, cve_id: str, config: dict, found: dict[int, Match]) -> None:
+        if config.get("negate"):
+            return
+        nodes = config.get("nodes") or ()
+        if (config.get("operator") or "OR").upper() != "AND" or len(nodes) == 1:
+            for node in nodes:
+                if node.get("negate"):
+                    continue
+                if (node.get("operator") or "OR").upper() == "AND":
+                    self._and(cve_id, [node], found)
+                    continue
+                for cpe_match in node.get("matches") or ():
+                    if not cpe_match.get("vulnerable", True):
+                        continue
+                    criteria = cpe_match.get("criteria", "")
+                    for variant, status, reason in self._hits(cpe_match):
+                        for item_id in variant.ids:
+                            self._keep(found, Match(item_id, cve_id, status, reason, criteria))
+            return
+        self._and(cve_id, nodes, found)
+
+    def _node_groups(self, node: dict) -> dict[tuple, list]:
+        """group → hits [(item_id, status, reason, criteria, vulnerable)] of the groups satisfying a node."""
+        per_match: list[dict[tuple, list]] = []
+        for cpe_match in node.get("matches") or ():
+            groups: dict[tuple, list] = defaultdict(list)
+            criteria = cpe_match.get("criteria", "")
+            vulnerable = bool(cpe_match.get("vulnerable", True))
+            for variant, status, reason in self._hits(cpe_match):
+                for item_id in variant.ids:
+                    groups[self._group(item_id)].append((item_id, status, reason, criteria, vulnerable))
+            per_match.append(groups)
+        if (node.get("operator") or "OR").upper() != "AND":
+            merged: dict[tuple, list] = defaultdict(list)
+            for groups in per_match:
+                for group, hits in groups.items():
+                    merged[group].extend(hits)
+            return merged
+        if not per_match:
+            return {}
+        keys = set(per_match[0]).intersection(*per_match[1:])
+        return {g: [hit for groups in per_match for hit in groups[g]] for g in keys}
+
+    def _and(self, cve_id: str, nodes: list, found: dict[int, Match]) -> None:
+        positive = [self._node_groups(n) for n in nodes if not n.get("negate")]
+        if not positive:
+            return
+        groups = set(positive[0]).intersection(*positive[1:])
+        for node in nodes:
+            if groups and node.get("negate"):
+                groups -= set(self._node_groups(node))
+        for group in groups:
+            hits = [hit for node_groups in positive for hit in node_groups[group]]
+            # each node's best status; the group is certain only when every node is
+            certain = all(any(h[1] == AFFECTED for h in node_groups[group]) for node_groups in positive)
+            platform = next((h for h in hits if not h[4]), None)
+            for item_id, status, reason, criteria, vulnerable in hits:
+                if not vulnerable:
+                    continue
+                if platform is not None:
+                    reason = f"{reason}; with {platform[3]} on the same {group[0]}"
+                if not certain:
+                    status = UNCERTAIN
+                self._keep(found, Match(item_id, cve_id, status, reason, criteria))
+
+    def _affected(self, cve_id: str, entry: dict, found: dict[int, Match]) -> None:
+        product = AffectedProduct.from_dict(entry)
+        names = (normalise_name(product.vendor), normalise_name(product.product))
+        keys = {self.aliases.get(names, names)}
+        for text in product.cpes:
+            try:
+                keys.add(_cpe_key(parse_cpe(text)))
+            except ValueError:
+                continue
+        specs = product.versions
+        text_reason = ""
+        if not specs and product.versions_text:
+            specs = vv.parse_versions_text(product.versions_text)
+            if specs is None:
+                text_reason = f"versions given as text: '{product.versions_text}'"
+        criteria = f"{names[0]}:{names[1]}"
+        seen: set[int] = set()
+        for key in keys:
+            for variant in self._index.get(key, {}).values():
+                if id(variant) in seen:
+                    continue
+                seen.add(id(variant))
+                if text_reason:
+                    verdict = (UNCERTAIN, text_reason)
+                else:
+                    verdict = _affected_verdict(product, specs, variant.version, names)
+                if verdict is None:
+                    continue
+                for item_id in variant.ids:
+                    self._keep(found, Match(item_id, cve_id, verdict[0], verdict[1], criteria))
+
+
+# --- verdicts --------------------------------------------------------------------------------------
+
+
+def _scheme(vendor: str, product: str, version: str) -> str | None:
+    """"openssl" for OpenSSL's own versions, else None (compare() picks from the two strings)."""
+    return "openssl" if vv.guess_scheme(_literal(vendor), _literal(product), version) == "openssl" else None
+
+
+def _distro(version: str, *bounds: str) -> bool:
+    """A Debian/RPM package version compared with upstream bounds."""
+    return vv.classify(version) in ("debian", "rpm") and all(
+        vv.classify(b) not in ("debian", "rpm") for b in bounds if b
+    )
+
+
+def _version_verdict(crit: Cpe, cpe_match: dict, version: str) -> tuple[str, str] | None:
+    bounds = [cpe_match.get(name) or "" for name in _BOUNDS]
+    if any(bounds):
+        span = vv.range_text(*bounds)
+        if not version:
+            return UNCERTAIN, f"no version known; affected range {span}"
+        scheme = _scheme(crit.vendor, crit.product, version)
+        distro = _distro(version, *bounds)
+        probe = vv.upstream_version(version) if distro else version
+        try:
+            inside = vv.in_range(
+                probe,
+                start_including=bounds[0],
+                start_excluding=bounds[1],
+                end_including=bounds[2],
+                end_excluding=bounds[3],
+                scheme=scheme,
+            )
+        except vv.Uncomparable as exc:
+            return UNCERTAIN, f"version '{version}' cannot be compared with {span}: {exc}"
+        if not inside:
+            return None
+        if distro:
+            return UNCERTAIN, f"upstream {probe} of package {version} in {span}; the fix may be backported"
+        return AFFECTED, f"{version} in {span}"
+    if crit.version == ANY:
+        return AFFECTED, "all versions"
+    if crit.version == NA:
+        if not version or version == NA:
+            return AFFECTED, "product without version"
+        return UNCERTAIN, f"criterion names no version ('-'); item has {version}"
+    target = _effective(crit.version, crit.update)
+    if not version:
+        return UNCERTAIN, f"no version known; affected version {target}"
+    if has_wildcard(crit.version):
+        # a pattern such as 2.4.*: the item's version string must fit it
+        return (AFFECTED, f"{version} fits {target}") if value_matches(crit.version, version) else None
+    distro = _distro(version, target)
+    probe = vv.upstream_version(version) if distro else version
+    try:
+        equal = vv.compare(probe, target, _scheme(crit.vendor, crit.product, version)) == 0
+    except vv.Uncomparable as exc:
+        return UNCERTAIN, f"version '{version}' cannot be compared with {target}: {exc}"
+    if not equal:
+        return None
+    if distro:
+        return UNCERTAIN, f"upstream {probe} of package {version} = {target}; the fix may be backported"
+    return AFFECTED, f"{version} = {target}"
+
+
+def _spec_text(spec: VersionSpec) -> str:
+    low = "" if spec.version in _OPEN else spec.version
+    if spec.less_than:
+        end = "" if spec.less_than == "*" else spec.less_than
+        return vv.range_text(start_including=low, end_excluding=end)
+    if spec.less_than_or_equal == "*":
+        return vv.range_text(start_including=low)
+    if spec.less_than_or_equal:
+        return vv.range_text(start_including=low, end_including=spec.less_than_or_equal)
+    return spec.version
+
+
+def _in_spec(spec: VersionSpec, version: str, names: tuple[str, str]) -> bool:
+    """Whether ``version`` is inside one CVE 5 version entry; Uncomparable when unsure."""
+    kind = (spec.version_type or "").strip().lower()
+    if kind == "git":
+        raise vv.Uncomparable("git commit ranges cannot be compared with a version")
+    scheme = vv.VERSION_TYPES.get(kind, "generic")
+    if scheme == "generic":
+        scheme = _scheme(names[0], names[1], version)
+    low = "" if spec.version in _OPEN else spec.version
+    if spec.less_than or spec.less_than_or_equal:
+        lt = "" if spec.less_than == "*" else spec.less_than
+        le = "" if spec.less_than_or_equal == "*" else spec.less_than_or_equal
+        probe = vv.upstream_version(version) if _distro(version, low, lt, le) else version
+        return vv.in_range(probe, start_including=low, end_excluding=lt, end_including=le, scheme=scheme)
+    if not low:
+        return True
+    probe = vv.upstream_version(version) if _distro(version, low) else version
+    return vv.compare(probe, low, scheme) == 0
+
+
+def _affected_verdict(
+    product: AffectedProduct, specs: list[VersionSpec], version: str, names: tuple[str, str]
+) -> tuple[str, str] | None:
+    if not specs:
+        if product.default_status == "affected":
+            return AFFECTED, "all versions (default status affected)"
+        return UNCERTAIN, "advisory names the product without versions"
+    listed = ", ".join(_spec_text(s) for s in specs if s.status == "affected") or "none"
+    if not version:
+        return UNCERTAIN, f"no version known; affected: {listed}"
+    hit = None
+    doubt = None
+    for spec in specs:
+        try:
+            inside = _in_spec(spec, version, names)
+        except vv.Uncomparable as exc:
+            if spec.status == "affected" and doubt is None:
+                doubt = f"version '{version}' cannot be compared with {_spec_text(spec)}: {exc}"
+            continue
+        if not inside:
+            continue
+        if spec.status == "unaffected":
+            return None
+        if spec.status == "affected" and hit is None:
+            hit = spec
+        elif spec.status == "unknown" and doubt is None:
+            doubt = f"{version} in {_spec_text(spec)} with status unknown"
+    if hit is not None:
+        text = _spec_text(hit)
+        if _distro(version, hit.version, hit.less_than, hit.less_than_or_equal):
+            upstream = vv.upstream_version(version)
+            return UNCERTAIN, f"upstream {upstream} of package {version} in {text}; the fix may be backported"
+        ranged = hit.less_than or hit.less_than_or_equal
+        return AFFECTED, f"{version} in {text}" if ranged else f"{version} = {text}"
+    if doubt is not None:
+        return UNCERTAIN, doubt
+    if product.default_status == "affected":
+        return AFFECTED, f"{version} not listed; default status affected"
+    if product.default_status == "unknown":
+        return UNCERTAIN, f"{version} not listed; default status unknown"
+    return None
