@@ -40,6 +40,9 @@ def parse_args(argv):
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--prefixes", type=int, default=10, help="prefixes per unit (every 5th is IPv6)")
     parser.add_argument("--known", type=float, default=0.05, help="share of rows inside the units' prefixes")
+    parser.add_argument("--bounded", type=float, default=0.0,
+                        help="share of prefixes whose assignment ended on 14/11/2026 (events after it are matched "
+                             "again with the prefixes valid on their day)")
     parser.add_argument("--format", default=None, help="parser format name (default: detect)")
     parser.add_argument("--database-url", help="an empty scratch database (default: SQLite under bench/out/)")
     return parser.parse_args(argv)
@@ -64,6 +67,8 @@ def configure(args):
 
 def seed(args):
     """Units (a flat tree under one root) with nested v4/v6 prefixes; returns the prefixes as networks."""
+    import datetime
+
     from auditlog.context import disable_auditlog
     from django.db import transaction
 
@@ -72,6 +77,8 @@ def seed(args):
     from lachan.organizations.models import Unit
 
     networks = []
+    every = round(1 / args.bounded) if args.bounded else 0
+    ended = datetime.date(2026, 11, 14)
     with disable_auditlog(), transaction.atomic():
         units = [Unit(id=1, code="ROOT", name="Sở TTTT", path="/1/", depth=0)]
         units += [Unit(id=i, code=f"U{i:05d}", name=f"Đơn vị {i}", parent_id=1, path=f"/1/{i}/", depth=1)
@@ -91,7 +98,8 @@ def seed(args):
                 networks.append(network)
                 first, last = network_keys(network)
                 rows.append(IPPrefix(unit_id=unit_id, prefix=str(network), version=network.version,
-                                     prefix_length=network.prefixlen, first_key=first, last_key=last))
+                                     prefix_length=network.prefixlen, first_key=first, last_key=last,
+                                     valid_until=ended if every and k % every == 0 else None))
         IPPrefix.objects.bulk_create(rows, batch_size=5000)
     return networks
 
