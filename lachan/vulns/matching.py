@@ -396,11 +396,17 @@ def _version_verdict(crit: Cpe, cpe_match: dict, version: str) -> tuple[str, str
         return (AFFECTED, f"{version} fits {target}") if value_matches(crit.version, version) else None
     distro = _distro(version, target)
     probe = vv.upstream_version(version) if distro else version
-    try:
-        equal = vv.compare(probe, target, _scheme(crit.vendor, crit.product, version)) == 0
-    except vv.Uncomparable as exc:
-        return UNCERTAIN, f"version '{version}' cannot be compared with {target}: {exc}"
+    if probe.lower() == target.lower():
+        equal = True  # also for versions that are names ("r2" of windows_server_2012)
+    else:
+        try:
+            equal = vv.compare(probe, target, _scheme(crit.vendor, crit.product, version)) == 0
+        except vv.Uncomparable as exc:
+            return UNCERTAIN, f"version '{version}' cannot be compared with {target}: {exc}"
     if not equal:
+        if probe.lower().startswith(target.lower() + "."):
+            # NVD often names a release line ("12.1") where the inventory has a build ("12.1.55.18")
+            return UNCERTAIN, f"{version} is a build of {target}, which the advisory lists as a whole"
         return None
     if distro:
         return UNCERTAIN, f"upstream {probe} of package {version} = {target}; the fix may be backported"
