@@ -333,9 +333,10 @@ def _parse_text(lines, warning=None):
         ids = list(dict.fromkeys(m.upper() for m in CVE_ID.findall(line)))
         if not ids:
             continue
-        rest = CVE_ID.sub(" ", line)
-        product = re.sub(r"\s+", " ", rest).strip(" \t-–—•*·,;:.()[]|/")
-        product = re.sub(r"^(?:\d+[.)]\s*)", "", product).strip()
+        rest = re.sub(r"^\s*\d+[.)]\s", " ", CVE_ID.sub(" ", line))  # "1. CVE-…: text" → "text"
+        product = re.sub(r"\s+", " ", rest).strip(" \t-–—•*·,;:.|/")
+        if product.startswith("(") and product.endswith(")"):
+            product = product[1:-1].strip()
         folded = fold_line(line)
         found = _LINE_SEVERITY.search(folded)
         severity = _SEVERITY[found[1]] if found else ""
