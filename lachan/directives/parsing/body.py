@@ -9,6 +9,7 @@ from .common import (
     ORG_START,
     SYMBOL,
     find_date,
+    is_signer_title,
     is_upper_line,
     squash,
     starts_with_org,
@@ -57,7 +58,7 @@ def split_closing(paras):
     """(body paragraphs, closing paragraphs). A body ends at "Trân trọng", "Trên đây…" or the paragraph
     ending with "./." (kept in the body when it is a list item: the end mark sits on the last item)."""
     for i, (text, _bold, marker) in enumerate(paras):
-        if is_closing(text) or is_upper_line(text) and len(text) < 80 and not marker:
+        if is_closing(text) or is_signer_title(text) and not marker:
             if marker and text.rstrip().endswith("./."):
                 return paras[: i + 1], paras[i + 1:]
             if not marker and not text.startswith(("Trân trọng", "Trên đây")) and is_closing(text) \
@@ -103,7 +104,7 @@ def build_tree(paras):
         if marker is None and bold and len(text) < 200 and not text.endswith((".", ";")):
             kind = "heading"
         if kind is None:
-            if len(stack) == 1:
+            if len(stack) == 1 or stack[-1]["kind"] in ("dash", "plus"):  # prose after a list: not part of it
                 intro.append(text)
             else:
                 stack[-1]["text"] = f"{stack[-1]['text']}\n{text}"

@@ -14,7 +14,6 @@ ORG_WORDS = sorted([
     "Thanh tra", "Tòa án", "Viện kiểm sát", "Học viện", "Đại học", "Chính phủ", "Thủ tướng", "Liên đoàn",
     "Hội", "Đoàn", "Mặt trận", "Cơ quan", "Tiểu ban", "Ban Chỉ đạo", "Bảo hiểm", "Quỹ",
 ], key=len, reverse=True)
-ORG_WORDS_UPPER = sorted({w.upper() for w in ORG_WORDS}, key=len, reverse=True)
 ORG_START = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in ORG_WORDS) + r")(?![\w])")
 
 NATIONAL_HEADING = re.compile(
@@ -86,11 +85,29 @@ def fold(text):
 
 
 def starts_with_org(text, upper=False):
-    head = text.upper() if upper else text
-    words = ORG_WORDS_UPPER if upper else ORG_WORDS
-    return any(head.startswith(w) and (len(head) == len(w) or not head[len(w)].isalnum()) for w in words)
+    """Whether ``text`` starts with an organisation word; ``upper``: a header line, compared without accents
+    and case (so "SO THONG TIN" from an ASCII-only PDF still counts)."""
+    if upper:
+        head = fold(text)
+        return any(head.startswith(w) and (len(head) == len(w) or not head[len(w)].isalnum()) for w in _ORG_FOLDED)
+    return any(text.startswith(w) and (len(text) == len(w) or not text[len(w)].isalnum()) for w in ORG_WORDS)
 
 
 def strip_item_end(text):
     """Remove list punctuation at the end: "Như trên;" → "Như trên"."""
     return squash(text).rstrip(" ;,.").strip()
+
+
+SIGNER_TITLE_START = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*")
+SIGNER_ROLES = ("GIÁM ĐỐC", "CHỦ TỊCH", "BỘ TRƯỞNG", "THỨ TRƯỞNG", "TRƯỞNG", "CHÁNH", "BÍ THƯ", "THỦ TRƯỞNG",
+                "PHÓ", "TỔNG", "HIỆU TRƯỞNG", "CỤC TRƯỞNG", "VỤ TRƯỞNG", "THỦ TƯỚNG")
+
+
+def is_signer_title(text):
+    """"KT. GIÁM ĐỐC", "PHÓ CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN": a line of the signature block."""
+    text = text.strip()
+    return is_upper_line(text, 2) and len(text) < 80 and bool(
+        SIGNER_TITLE_START.match(text) or any(r in text for r in SIGNER_ROLES))
+
+
+_ORG_FOLDED = sorted({fold(w) for w in ORG_WORDS}, key=len, reverse=True)

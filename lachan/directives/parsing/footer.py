@@ -6,15 +6,13 @@ import phonenumbers
 
 from lachan.organizations.phones import normalize_phone
 
-from .common import EMAIL, is_upper_line, squash, starts_with_org
+from .common import EMAIL, SIGNER_TITLE_START, is_signer_title, is_upper_line, squash, starts_with_org
 from .normalise import MARKER
 
 _PERSON = re.compile(r"(?<![\w])(?:ông|bà|Ông|Bà|đồng chí|Đồng chí|đ/c|Đ/c)\s+(?=(?P<name>[^\n]{1,80}))")
 _PHONE_WORDS = re.compile(r"\s*,?\s*(?<![\w])(?:(?:số\s+)?(?:điện thoại|ĐT|Tel|hotline|đường dây nóng)\b.*)$",
                           re.IGNORECASE)
-_TITLE_START = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.\s*")
-_ROLES = ("GIÁM ĐỐC", "CHỦ TỊCH", "BỘ TRƯỞNG", "THỨ TRƯỞNG", "TRƯỞNG", "CHÁNH", "BÍ THƯ", "THỦ TRƯỞNG",
-          "PHÓ", "TỔNG", "HIỆU TRƯỞNG", "CỤC TRƯỞNG", "VỤ TRƯỞNG", "THỦ TƯỚNG")
+_TITLE_START = SIGNER_TITLE_START
 _SIGNED = re.compile(r"^\(?\s*(?:Đã ký|đã ký|Ký|ký tên|Chữ ký số|\[?signature)", re.IGNORECASE)
 
 
@@ -90,15 +88,11 @@ def contacts(texts):
     return out
 
 
-def _is_title(text):
-    return is_upper_line(text, 2) and len(text) < 80 and (_TITLE_START.match(text) or any(r in text for r in _ROLES))
-
-
 def signer(lines):
     """``{"name", "title"}`` from the signature block: upper-case title lines, then the name."""
     for i, line in enumerate(lines):
         text = line.text.strip()
-        if not _is_title(text) or text.upper().startswith("NƠI NHẬN"):
+        if not is_signer_title(text) or text.upper().startswith("NƠI NHẬN"):
             continue
         title, j = [], i
         while j < len(lines) and is_upper_line(lines[j].text.strip(), 2) and len(title) < 5:

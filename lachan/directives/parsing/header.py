@@ -14,7 +14,7 @@ from .common import (
 )
 from .normalise import MARKER
 
-_NUMBER_LINE = re.compile(r"(?:^|\t|\s{2,}|\|)\s*Số\s*:?\s*(?=\d|/)")
+_NUMBER_LINE = re.compile(r"(?:^|\t|\s{2,}|\|)\s*S[ốoô]\s*:?\s*(?=\d|/)")  # "So:" in ASCII-only text
 _PLACE_DATE = re.compile(
     r"(?P<place>[^\d,\t|]{2,60}?)\s*,\s*(?:ngày\s*(?:\d{1,2}\s*)?tháng|ngày\s*\d{1,2}\s*[/.-]|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})",
     re.IGNORECASE,
@@ -22,7 +22,7 @@ _PLACE_DATE = re.compile(
 _SUBJECT = re.compile(r"^(?:V/[vV]|v/v|Về việc|VỀ VIỆC)\s*[:.]?\s*(?P<rest>.*)$")
 _ADDRESS = re.compile(r"^(?:Đc|Địa chỉ|Đ/c|Tel|ĐT|Điện thoại|Fax|Website|Email|E-mail)\s*[:.]", re.IGNORECASE)
 _BODY_START = re.compile(
-    r"^(?:Căn cứ|Thực hiện|Theo|Nhằm|Để|Trong|Qua|Tiếp theo|Triển khai|Phúc đáp|Trả lời|Ngày \d)\b")
+    r"^(?:Căn cứ|Thực hiện|Theo|Nhằm|Để|Trong|Qua|Tiếp theo|Phúc đáp|Trả lời)\b")
 _STOP_SUBJECT = re.compile(r"^(?:Kính gửi|Căn cứ|Nơi nhận)", re.IGNORECASE)
 
 
@@ -31,6 +31,8 @@ def find_body_start(lines):
     seen_header = False
     for i, line in enumerate(lines[:80]):
         text = line.text.strip()
+        if seen_header and (_BODY_START.match(text) or MARKER.match(text)):
+            return i
         if _NUMBER_LINE.search(text) or find_date(text)[2] is not None or text.upper().rstrip(":") in DOC_TITLES:
             seen_header = True
             continue
