@@ -36,7 +36,7 @@ def _host(elem):
     hostname = clean(names[0].get("name")).lower().rstrip(".") if names else ""
     osmatch = elem.find("os/osmatch")
     os_name = clean(osmatch.get("name")) if osmatch is not None else ""
-    return ScanHost(ip=ip, hostname=hostname, os=os_name)
+    return ScanHost(ip=ip, hostname=hostname, os=os_name, mac=mac)
 
 
 def _entries(script):
