@@ -25,8 +25,9 @@ EVIDENCE_LIMIT = 8192  # characters of evidence kept per finding
 SPOOL_MEMORY = 16 << 20  # a non-seekable upload read twice is spooled to disk beyond this
 
 __all__ = [
-    "EVIDENCE_LIMIT", "ScanParseError", "Source", "canonical_ip", "cap", "clean", "cve_list", "hosts_once",
-    "iter_xml", "severity_from_label", "severity_from_nessus", "severity_from_score", "to_float", "to_port",
+    "EVIDENCE_LIMIT", "ScanParseError", "Source", "canonical_ip", "cap", "check_prolog", "child_text", "clean",
+    "cve_list", "hosts_once", "iter_xml", "release", "severity_from_label", "severity_from_nessus",
+    "severity_from_score", "to_float", "to_port",
 ]
 
 
