@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 HEAD_BYTES = 64 * 1024
 READ_BYTES = 64 * 1024
-KEEP_BYTES = 8 * 1024 * 1024  # a broken file up to this size gets an exact line/column
+KEEP_BYTES = 1024 * 1024  # a broken file up to this size gets an exact line/column
 CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _NO_ISSUE = object()

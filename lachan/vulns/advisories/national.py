@@ -354,6 +354,8 @@ def _parse_text(lines, warning=None):
                 item.product = item.product or product
                 item.severity = item.severity or severity
                 item.deadline = item.deadline or deadline
+    if not by_cve:
+        raise AdvisoryParseError(_("No CVE id (CVE-yyyy-nnnn) found in the text."))
     warning.items += list(by_cve.values())
     _fill_deadline(warning)
     return warning
