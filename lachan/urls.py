@@ -9,6 +9,7 @@ urlpatterns = [
     path("org/", include("lachan.organizations.urls")),
     path("inventory/", include("lachan.inventory.urls")),
     path("intel/", include("lachan.intel.urls")),
+    path("vulns/", include("lachan.vulns.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -17,6 +17,8 @@ SEARCHABLE = [
     ("lachan.inventory.models.Domain", "lachan.inventory.filtersets.DomainFilterSet"),
     ("lachan.inventory.models.Website", "lachan.inventory.filtersets.WebsiteFilterSet"),
     ("lachan.inventory.models.Software", "lachan.inventory.filtersets.SoftwareFilterSet"),
+    ("lachan.vulns.models.Finding", "lachan.vulns.filtersets.FindingFilterSet"),
+    ("lachan.vulns.models.Advisory", "lachan.vulns.filtersets.AdvisoryFilterSet"),
 ]
 PER_MODEL = 10
 

@@ -253,3 +253,109 @@ def make_for_unit(model, unit, **kwargs):
     if getattr(model, "scope_unit", "unit") is None:
         return factory_class(**kwargs)
     return factory_class(unit=unit, **kwargs)
+
+
+# --- vulns (issue 7) ---------------------------------------------------------------------------------
+
+from lachan.vulns.models import (  # noqa: E402
+    Advisory,
+    AdvisoryImport,
+    CampaignAnswer,
+    Finding,
+    ScanImport,
+    SlaPolicy,
+    SoftwareAlias,
+    WarningCampaign,
+)
+
+
+class AdvisoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Advisory
+
+    cve_id = factory.Sequence(lambda n: f"CVE-2099-{n + 10000}")
+    description = "Lỗ hổng thử nghiệm"
+    severity = "high"
+    base_score = 8.1
+    cvss_version = "3.1"
+
+
+class AdvisoryImportFactory(DjangoModelFactory):
+    class Meta:
+        model = AdvisoryImport
+
+    file_name = factory.Sequence(lambda n: f"nvdcve-{n}.json")
+    sha256 = factory.Sequence(lambda n: f"{n + 1:064x}")
+    started = factory.LazyFunction(timezone.now)
+
+
+class SoftwareAliasFactory(DjangoModelFactory):
+    class Meta:
+        model = SoftwareAlias
+
+    vendor = factory.Sequence(lambda n: f"vendor {n}")
+    product = "http server"
+    cpe_vendor = "apache"
+    cpe_product = "http_server"
+
+
+class SlaPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = SlaPolicy
+
+    name = factory.Sequence(lambda n: f"Chính sách {n}")
+    is_active = False
+
+
+class ScanImportFactory(DjangoModelFactory):
+    class Meta:
+        model = ScanImport
+
+    unit = factory.SubFactory(UnitFactory)
+    file_name = factory.Sequence(lambda n: f"scan-{n}.nessus")
+    sha256 = factory.Sequence(lambda n: f"{n + 7:064x}")
+    status = "done"
+
+
+class FindingFactory(DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    unit = factory.SubFactory(UnitFactory)
+    source = "nessus"
+    title = factory.Sequence(lambda n: f"Lỗ hổng {n}")
+    severity = "high"
+    key = factory.Sequence(lambda n: f"{n + 3:064x}")
+    first_seen = factory.LazyFunction(timezone.now)
+    last_seen = factory.LazyFunction(timezone.now)
+
+
+class WarningCampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = WarningCampaign
+
+    title = factory.Sequence(lambda n: f"Cảnh báo lỗ hổng {n}")
+    number = factory.Sequence(lambda n: f"{n}/CATTT")
+    cve_ids = ["CVE-2022-30190"]
+    items = [{"cve_id": "CVE-2022-30190"}]
+
+
+class CampaignAnswerFactory(DjangoModelFactory):
+    class Meta:
+        model = CampaignAnswer
+
+    campaign = factory.SubFactory(WarningCampaignFactory)
+    unit = factory.SubFactory(UnitFactory)
+    affected = True
+
+
+FACTORIES.update({
+    Advisory: AdvisoryFactory,
+    AdvisoryImport: AdvisoryImportFactory,
+    SoftwareAlias: SoftwareAliasFactory,
+    SlaPolicy: SlaPolicyFactory,
+    ScanImport: ScanImportFactory,
+    Finding: FindingFactory,
+    WarningCampaign: WarningCampaignFactory,
+    CampaignAnswer: CampaignAnswerFactory,
+})

@@ -1,0 +1,9 @@
+from . import views
+
+routes = [
+    ("advisories", views.AdvisoryViewSet, "advisory"),
+    ("findings", views.FindingViewSet, "finding"),
+    ("scans", views.ScanImportViewSet, "scanimport"),
+    ("campaigns", views.WarningCampaignViewSet, "warningcampaign"),
+    ("answers", views.CampaignAnswerViewSet, "campaignanswer"),
+]
