@@ -47,6 +47,8 @@ UNCERTAIN = "uncertain"
 _BOUNDS = ("version_start_including", "version_start_excluding", "version_end_including", "version_end_excluding")
 _OTHER_ATTRIBUTES = ("update", "edition", "language", "sw_edition", "target_sw", "target_hw", "other")
 _OPEN = frozenset({"", "0", "*", "-"})
+RULE_CACHE = 200_000  # prepared criteria kept between advisories
+_UNSET = object()
 
 
 @dataclass(slots=True, frozen=True)
@@ -116,6 +118,10 @@ class _Variant:
     cpe: Cpe
     version: str  # what version comparisons use ("" when unknown)
     ids: set[int] = field(default_factory=set)
+    nkey: tuple[int, ...] | None = None  # versions.numeric_key(version): the fast comparison path
+
+    def __post_init__(self):
+        self.nkey = vv.numeric_key(self.version) if self.version else None
 
 
 def _effective(version: str, update: str) -> str:
@@ -141,6 +147,7 @@ class Matcher:
             for (v, p), (cv, cp) in (aliases or {}).items()
         }
         self.rejected: dict[int, str] = {}  # item id → why its CPE was ignored (indexed by its names)
+        self._rules: dict[tuple, _Rule] = {}
         self._items: dict[int, tuple[SoftwareItem, tuple, tuple]] = {}
         self._index: dict[tuple[str, str], dict[tuple, _Variant]] = defaultdict(dict)
         for item in items:
@@ -226,22 +233,48 @@ class Matcher:
         if old is None or (old.status == UNCERTAIN and match.status == AFFECTED):
             found[match.software_id] = match
 
+    def _rule(self, cpe_match: dict) -> _Rule | None:
+        """The prepared criterion, shared by every advisory that repeats it (NVD repeats a product's range
+        across all the CVEs one release fixes); None for a criterion that does not parse."""
+        criteria = cpe_match.get("criteria", "")
+        key = (criteria, *(cpe_match.get(name) or "" for name in _BOUNDS))
+        rule = self._rules.get(key)
+        if rule is None:
+            try:
+                rule = _Rule(cpe_match)
+            except ValueError:
+                return None
+            if len(self._rules) >= RULE_CACHE:
+                self._rules.clear()
+            self._rules[key] = rule
+        return rule
+
     def _hits(self, cpe_match: dict):
         """(variant, status, reason) for every variant one cpeMatch matches."""
-        criteria = cpe_match.get("criteria", "")
-        try:
-            crit = parse_cpe(criteria)
-        except ValueError:
+        rule = self._rule(cpe_match)
+        if rule is None:
             return
-        plain = all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES)
-        for variant in self._candidates(crit):
-            if not value_matches(crit.part, variant.cpe.part):
+        crit = rule.crit
+        if rule.wild:
+            candidates = list(self._candidates(crit))
+        else:
+            found = self._index.get(rule.key)
+            if not found:
+                return
+            candidates = found.values()
+        part = crit.part
+        verdicts = rule.verdicts
+        for variant in candidates:
+            if part != ANY and not value_matches(part, variant.cpe.part):
                 continue
-            if not plain and not all(
+            if not rule.plain and not all(
                 value_matches(getattr(crit, a), getattr(variant.cpe, a)) for a in _OTHER_ATTRIBUTES
             ):
                 continue
-            verdict = _version_verdict(crit, cpe_match, variant.version)
+            version = variant.version
+            verdict = verdicts.get(version, _UNSET)
+            if verdict is _UNSET:
+                verdict = verdicts[version] = _version_verdict(rule, version, variant.nkey)
             if verdict is not None:
                 yield variant, verdict[0], verdict[1]
 
@@ -262,7 +295,9 @@ class Matcher:
                     criteria = cpe_match.get("criteria", "")
                     for variant, status, reason in self._hits(cpe_match):
                         for item_id in variant.ids:
-                            self._keep(found, Match(item_id, cve_id, status, reason, criteria))
+                            old = found.get(item_id)
+                            if old is None or (status == AFFECTED and old.status == UNCERTAIN):
+                                found[item_id] = Match(item_id, cve_id, status, reason, criteria)
             return
         self._and(cve_id, nodes, found)
 
@@ -350,59 +385,105 @@ def _scheme(vendor: str, product: str, version: str) -> str | None:
     return "openssl" if vv.guess_scheme(_literal(vendor), _literal(product), version) == "openssl" else None
 
 
+_DISTRO = ("debian", "rpm")
+
+
 def _distro(version: str, *bounds: str) -> bool:
     """A Debian/RPM package version compared with upstream bounds."""
-    return vv.classify(version) in ("debian", "rpm") and all(
-        vv.classify(b) not in ("debian", "rpm") for b in bounds if b
+    return vv.classify(version) in _DISTRO and all(vv.classify(b) not in _DISTRO for b in bounds if b)
+
+
+class _Rule:
+    """One NVD cpeMatch, prepared once per advisory for all the variants it meets."""
+
+    __slots__ = (
+        "crit", "key", "wild", "plain", "bounds", "span", "target", "openssl", "distro_bounds", "checks", "nchecks",
+        "verdicts",
     )
 
+    def __init__(self, cpe_match: dict):
+        self.crit = crit = parse_cpe(cpe_match.get("criteria", ""))
+        self.key = _cpe_key(crit)
+        self.wild = has_wildcard(crit.vendor) or has_wildcard(crit.product)
+        self.plain = all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES)
+        bounds = tuple(cpe_match.get(name) or "" for name in _BOUNDS)
+        self.bounds = bounds if any(bounds) else None
+        self.span = vv.range_text(*bounds) if self.bounds else ""
+        self.target = _effective(crit.version, crit.update)
+        self.openssl = "openssl" in (_literal(crit.vendor), _literal(crit.product))
+        edges = self.bounds or (self.target,)
+        self.distro_bounds = any(vv.classify(b) in _DISTRO for b in edges if b)
+        # (bound, results of compare(version, bound) that keep the version inside, bound's numeric key)
+        self.checks = [
+            (bound, ok, vv.numeric_key(bound))
+            for bound, ok in zip(bounds, ((0, 1), (1,), (-1, 0), (-1,)), strict=True)
+            if bound
+        ]
+        self.nchecks = all(check[2] is not None for check in self.checks)
+        self.verdicts: dict[str, tuple[str, str] | None] = {}  # version → verdict (inventory-independent)
 
-def _version_verdict(crit: Cpe, cpe_match: dict, version: str) -> tuple[str, str] | None:
-    bounds = [cpe_match.get(name) or "" for name in _BOUNDS]
-    if any(bounds):
-        span = vv.range_text(*bounds)
+    def scheme(self, version: str) -> str | None:
+        return "openssl" if self.openssl and vv.classify(version) == "generic" else None
+
+
+def _in_bounds(rule: _Rule, version: str, nkey: tuple[int, ...] | None):
+    """True/False, or the Uncomparable met on the way."""
+    if nkey is not None and rule.nchecks:
+        for _, ok, bkey in rule.checks:  # noqa: SIM110 (a plain loop is faster here)
+            if ((nkey > bkey) - (nkey < bkey)) not in ok:
+                return False
+        return True
+    scheme = rule.scheme(version)
+    for bound, ok, _ in rule.checks:
+        result = vv.compare_or_error(version, bound, scheme)
+        if isinstance(result, vv.Uncomparable):
+            return result
+        if result not in ok:
+            return False
+    return True
+
+
+def _version_verdict(rule: _Rule, version: str, nkey=_UNSET) -> tuple[str, str] | None:
+    """(status, reason) of one version against one prepared criterion, None when outside.
+
+    ``nkey`` is ``versions.numeric_key(version)`` when the caller has it already (the variants do)."""
+    crit = rule.crit
+    if rule.bounds:
         if not version:
-            return UNCERTAIN, f"no version known; affected range {span}"
-        scheme = _scheme(crit.vendor, crit.product, version)
-        distro = _distro(version, *bounds)
+            return UNCERTAIN, f"no version known; affected range {rule.span}"
+        distro = not rule.distro_bounds and vv.classify(version) in _DISTRO
         probe = vv.upstream_version(version) if distro else version
-        try:
-            inside = vv.in_range(
-                probe,
-                start_including=bounds[0],
-                start_excluding=bounds[1],
-                end_including=bounds[2],
-                end_excluding=bounds[3],
-                scheme=scheme,
-            )
-        except vv.Uncomparable as exc:
-            return UNCERTAIN, f"version '{version}' cannot be compared with {span}: {exc}"
+        if distro or nkey is _UNSET:
+            nkey = vv.numeric_key(probe)
+        inside = _in_bounds(rule, probe, nkey)
+        if isinstance(inside, vv.Uncomparable):
+            return UNCERTAIN, f"version '{version}' cannot be compared with {rule.span}: {inside}"
         if not inside:
             return None
         if distro:
-            return UNCERTAIN, f"upstream {probe} of package {version} in {span}; the fix may be backported"
-        return AFFECTED, f"{version} in {span}"
+            return UNCERTAIN, f"upstream {probe} of package {version} in {rule.span}; the fix may be backported"
+        return AFFECTED, f"{version} in {rule.span}"
     if crit.version == ANY:
         return AFFECTED, "all versions"
     if crit.version == NA:
         if not version or version == NA:
             return AFFECTED, "product without version"
         return UNCERTAIN, f"criterion names no version ('-'); item has {version}"
-    target = _effective(crit.version, crit.update)
+    target = rule.target
     if not version:
         return UNCERTAIN, f"no version known; affected version {target}"
     if has_wildcard(crit.version):
         # a pattern such as 2.4.*: the item's version string must fit it
         return (AFFECTED, f"{version} fits {target}") if value_matches(crit.version, version) else None
-    distro = _distro(version, target)
+    distro = not rule.distro_bounds and vv.classify(version) in _DISTRO
     probe = vv.upstream_version(version) if distro else version
     if probe.lower() == target.lower():
         equal = True  # also for versions that are names ("r2" of windows_server_2012)
     else:
-        try:
-            equal = vv.compare(probe, target, _scheme(crit.vendor, crit.product, version)) == 0
-        except vv.Uncomparable as exc:
-            return UNCERTAIN, f"version '{version}' cannot be compared with {target}: {exc}"
+        result = vv.compare_or_error(probe, target, rule.scheme(probe))
+        if isinstance(result, vv.Uncomparable):
+            return UNCERTAIN, f"version '{version}' cannot be compared with {target}: {result}"
+        equal = result == 0
     if not equal:
         if probe.lower().startswith(target.lower() + "."):
             # NVD often names a release line ("12.1") where the inventory has a build ("12.1.55.18")

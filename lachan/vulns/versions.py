@@ -62,6 +62,7 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DEBIAN = re.compile(r"^\d+:|ubuntu|\+deb|~|\+dfsg|-\d[\w.+]*build\d|-\d+(?:\.\d+)*\+", re.IGNORECASE)
 _RPM = re.compile(r"\.(?:el\d+|fc\d+|amzn\d*|sles?\d*|suse|mga\d+|module\+el)", re.IGNORECASE)
 _EPOCH = re.compile(r"^\d+:")
+_NUMERIC = re.compile(r"^[vV]?(\d+(?:\.\d+)*)$")
 
 
 class Uncomparable(ValueError):
@@ -98,6 +99,7 @@ def _check(value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=262_144)
 def classify(version: str) -> str:
     """The scheme a single version string looks like: "date", "debian", "rpm" or "generic"."""
     if _date_key(version) is not None:
@@ -168,15 +170,42 @@ def _compare(a: str, b: str, scheme: str | None):
         return Uncomparable(f"'{a}' and '{b}' cannot be ordered as {scheme} versions ({exc})")
 
 
+@lru_cache(maxsize=262_144)
+def numeric_key(value: str) -> tuple[int, ...] | None:
+    """Dotted numbers as a tuple without trailing zeros ("10.0.19045.3570", "2.0" → (2,)); None otherwise.
+
+    For these the generic (Maven) order is plain tuple order, so the common case skips univers' slower
+    comparison. Dates are left out: "20211210" must not meet "1.2" as a number.
+    """
+    m = _NUMERIC.match(value)
+    if m is None or _date_key(value) is not None:
+        return None
+    parts = [int(p) for p in m.group(1).split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def compare_or_error(a: str, b: str, scheme: str | None = None):
+    """Like :func:`compare` but returns the Uncomparable instead of raising it (the matcher's hot path)."""
+    if scheme is None or scheme == "generic" or scheme == "maven":
+        ka = numeric_key(a)
+        if ka is not None:
+            kb = numeric_key(b)
+            if kb is not None:
+                return (ka > kb) - (ka < kb)
+    if scheme is not None and scheme not in SCHEMES:
+        return Uncomparable(f"unknown version scheme '{scheme}'")
+    return _compare(a, b, scheme)
+
+
 def compare(a: str, b: str, scheme: str | None = None) -> int:
     """-1, 0 or 1 as ``a`` is lower than, equal to or higher than ``b``; Uncomparable when unsure.
 
     ``scheme`` is one of :data:`SCHEMES`; ``None`` picks one from the two strings (a Debian or RPM
     revision on either side selects that scheme, two dates the date scheme, else "generic").
     """
-    if scheme is not None and scheme not in SCHEMES:
-        raise Uncomparable(f"unknown version scheme '{scheme}'")
-    result = _compare(a, b, scheme)
+    result = compare_or_error(a, b, scheme)
     if isinstance(result, Uncomparable):
         raise Uncomparable(*result.args)
     return result
