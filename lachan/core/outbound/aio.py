@@ -97,6 +97,27 @@ class BlockedConnect(OSError):
         self.blocked = blocked
 
 
+class GuardedResponse(aiohttp.ClientResponse):
+    """Notes the peer address and TLS object of its connection before aiohttp may release it."""
+
+    peer_ip = ""
+    transport_facts: tuple | None = None  # (tls version, cipher, DER certificate) on TLS connections
+
+    async def start(self, connection):
+        transport = connection.transport
+        if transport is not None:
+            peer = transport.get_extra_info("peername")
+            self.peer_ip = peer[0] if peer else ""
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None:
+                self.transport_facts = (
+                    ssl_object.version(),
+                    (ssl_object.cipher() or ("",))[0],
+                    ssl_object.getpeercert(binary_form=True),
+                )
+        return await super().start(connection)
+
+
 class GuardedResolver(AbstractResolver):
     """Resolve with ``upstream`` (aiohttp's default resolver if None) and check every answer.
 
@@ -173,7 +194,7 @@ def guarded_session(
     source (its answers are still checked). Other keyword arguments go to ``ClientSession`` except
     ``connector`` and ``trust_env``, which would defeat the guard.
     """
-    for forbidden in ("connector", "trust_env"):
+    for forbidden in ("connector", "trust_env", "response_class"):
         if forbidden in session_kwargs:
             raise TypeError(f"guarded_session() does not accept {forbidden!r}")
     connector = GuardedConnector(
@@ -184,16 +205,17 @@ def guarded_session(
         ttl_dns_cache=ttl_dns_cache,
         ssl=ssl,
     )
-    return aiohttp.ClientSession(connector=connector, trust_env=False, **session_kwargs)
+    return aiohttp.ClientSession(
+        connector=connector, trust_env=False, response_class=GuardedResponse, **session_kwargs
+    )
 
 
-def tls_info(transport) -> dict | None:
-    """Certificate facts of a TLS transport: not_after (ISO, UTC), days_left, issuer, subject, version."""
-    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-    if ssl_object is None:
+def tls_info(facts: tuple | None) -> dict | None:
+    """Certificate facts: not_after/not_before (ISO, UTC), days_left, issuer, subject, TLS version, cipher."""
+    if facts is None:
         return None
-    der = ssl_object.getpeercert(binary_form=True)
-    info = {"version": ssl_object.version(), "cipher": (ssl_object.cipher() or ("",))[0]}
+    version, cipher, der = facts
+    info = {"version": version, "cipher": cipher}
     if not der:
         return info
     from cryptography import x509
@@ -245,15 +267,6 @@ async def _read_capped(response, max_bytes: int, truncate: bool) -> tuple[bytes,
             return bytes(body), True
         body += chunk
     return bytes(body), False
-
-
-def _peer(response) -> tuple[str, object]:
-    connection = response.connection
-    transport = connection.transport if connection is not None else None
-    if transport is None:
-        return "", None
-    peer = transport.get_extra_info("peername")
-    return (peer[0] if peer else ""), transport
 
 
 async def fetch(
@@ -339,7 +352,7 @@ async def _follow(session, url, *, method, headers, data, max_bytes, truncate, r
             kind, message = _classify(exc)
             raise FetchError(kind, message, url=current) from exc
         async with response:
-            peer_ip, transport = _peer(response)
+            peer_ip = getattr(response, "peer_ip", "")
             location = response.headers.get("Location")
             if response.status in REDIRECT_STATUSES and location:
                 redirects.append((response.status, str(target.url)))
@@ -358,7 +371,7 @@ async def _follow(session, url, *, method, headers, data, max_bytes, truncate, r
                         headers.popall(name, None)
                 current = str(following)
                 continue
-            tls = tls_info(transport) if target.scheme == "https" else None
+            tls = tls_info(getattr(response, "transport_facts", None)) if target.scheme == "https" else None
             try:
                 body, truncated = await _read_capped(response, max_bytes, truncate)
             except FetchError as exc:
