@@ -263,7 +263,7 @@ def check_url(url, *, allowlist=None) -> Target:
         raise BlockedAddress(_("malformed URL: %s") % exc, target=text) from None
     scheme = (parsed.scheme or "").lower()
     if scheme not in ALLOWED_SCHEMES:
-        raise BlockedAddress(_("only http and https URLs may be fetched, not %r") % (scheme or ""), target=text)
+        raise BlockedAddress(_("only http and https URLs may be fetched, not %s") % repr(scheme or ""), target=text)
     if parsed.raw_user is not None or parsed.raw_password is not None or "@" in (parsed.raw_authority or ""):
         raise BlockedAddress(_("credentials in the URL are not allowed"), target=text)
     try:
