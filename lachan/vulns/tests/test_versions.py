@@ -193,3 +193,13 @@ def test_numeric_components_compare_as_numbers(parts, bump):
     higher = ".".join(map(str, [*parts[:-1], parts[-1] + bump]))
     assert compare(base, higher) == -1
     assert compare(base, base + ".0") == 0
+
+
+@given(st.lists(st.integers(0, 300), min_size=1, max_size=5), st.lists(st.integers(0, 300), min_size=1, max_size=5))
+def test_numeric_fast_path_agrees_with_univers(a, b):
+    """Dotted numbers skip univers (tuple order); the answer must be the one MavenVersion gives."""
+    from univers.versions import MavenVersion
+
+    a, b = ".".join(map(str, a)), ".".join(map(str, b))
+    expected = (MavenVersion(a) > MavenVersion(b)) - (MavenVersion(a) < MavenVersion(b))
+    assert compare(a, b) == expected
