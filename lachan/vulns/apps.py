@@ -10,6 +10,8 @@ class VulnsConfig(AppConfig):
     def ready(self):
         from lachan.core.audit import register_app
 
-        from . import tasks  # noqa: F401  (inventory software changes → incremental matching job)
+        from . import signals
+
+        signals.connect()
 
         register_app(self, exclude_fields={"Advisory": ["parts", "applicability", "metrics", "content_hash"]})

@@ -56,6 +56,7 @@ from .records import Advisory as AdvisoryRecord
 logger = logging.getLogger("lachan.vulns")
 
 BATCH = 2000
+UPDATE_BATCH = 100  # bulk_update builds CASE … WHEN per row: small statements stay linear
 SOURCE_ORDER = ("nvd", "cve5", "national", "kev")  # who wins a text field when several sources give it
 
 
@@ -498,7 +499,8 @@ def _store_matches(matches, items, *, scope):
             for finding in chunk:
                 finding.timeline = [*finding.timeline, _event(finding.status, FindingStatus.FIXED, note=note, at=now)]
                 finding.status, finding.fixed_at, finding.overdue, finding.updated = FindingStatus.FIXED, now, False, now
-            Finding.objects.bulk_update(chunk, ["status", "fixed_at", "overdue", "timeline", "updated"])
+            Finding.objects.bulk_update(chunk, ["status", "fixed_at", "overdue", "timeline", "updated"],
+                                        batch_size=UPDATE_BATCH)
         run.closed = len(closing)
     return run
 
@@ -519,7 +521,7 @@ def _write_match_batch(chunk, policy, levels, now, run):
     cves = {m.cve_id for _k, (m, _i) in chunk}
     advisories = {a.cve_id: a for a in Advisory.objects.filter(cve_id__in=cves).only(
         "id", "cve_id", "severity", "base_score", "kev", "kev_due_date", "description")}
-    create, update = [], []
+    create, update, touch = [], [], []
     for key, (m, item) in chunk:
         advisory = advisories.get(m.cve_id)
         severity = advisory.severity if advisory else "info"
@@ -540,9 +542,15 @@ def _write_match_batch(chunk, policy, levels, now, run):
                 status=FindingStatus.OPEN, uncertain=uncertain, reason=reason, first_seen=now, last_seen=now,
                 due_date=due, timeline=[_event("", FindingStatus.OPEN, note=reason, at=now)]))
             continue
+        cvss = advisory.base_score if advisory else finding.cvss
+        changed = (finding.status in CLOSED_STATUSES or (finding.uncertain, finding.reason, finding.severity, finding.kev,
+                                                         finding.cvss, finding.advisory_id)
+                   != (uncertain, reason, severity, kev, cvss, advisory.pk if advisory else finding.advisory_id))
+        if not changed:
+            touch.append(finding.pk)
+            continue
         finding.last_seen, finding.uncertain, finding.reason = now, uncertain, reason
-        finding.severity, finding.kev = severity, kev
-        finding.cvss = advisory.base_score if advisory else finding.cvss
+        finding.severity, finding.kev, finding.cvss = severity, kev, cvss
         finding.advisory = advisory or finding.advisory
         if finding.status in CLOSED_STATUSES:
             note = _("Matches the inventory again.")
@@ -556,9 +564,12 @@ def _write_match_batch(chunk, policy, levels, now, run):
         update.append(finding)
     if create:
         Finding.objects.bulk_create(create)
+    if touch:
+        Finding.objects.filter(pk__in=touch).update(last_seen=now, updated=now)
     if update:
         Finding.objects.bulk_update(update, ["last_seen", "uncertain", "reason", "severity", "kev", "cvss", "advisory",
-                                             "status", "fixed_at", "due_date", "timeline", "updated"])
+                                             "status", "fixed_at", "due_date", "timeline", "updated"],
+                                    batch_size=UPDATE_BATCH)
     run.new += len(create)
 
 
@@ -726,7 +737,7 @@ def _write_scan_batch(rows, *, scan, policy, now, counts):
     cves = {c.upper() for *_x, f in rows for c in f.cves}
     advisories = {a.cve_id: a for a in Advisory.objects.filter(cve_id__in=cves).only(
         "id", "cve_id", "kev", "kev_due_date", "base_score", "severity")} if cves else {}
-    create, update, seen = [], [], []
+    create, update, seen, touch = [], [], [], []
     for key, (unit_id, host, address, f) in zip(keys, rows, strict=True):
         seen.append(key)
         linked = [advisories[c.upper()] for c in f.cves if c.upper() in advisories]
@@ -750,8 +761,16 @@ def _write_scan_batch(rows, *, scan, policy, now, counts):
                 solution=_text(f.solution, 4000), key=key, first_seen=now, last_seen=now, due_date=due,
                 scan_import=scan, timeline=[_event("", FindingStatus.OPEN, note=scan.file_name, at=now)]))
             continue
-        finding.last_seen, finding.scan_import, finding.evidence = now, scan, f.evidence or finding.evidence
-        finding.severity, finding.cvss, finding.kev = severity, f.cvss_score, kev_advisory is not None
+        kev = kev_advisory is not None
+        evidence = f.evidence or finding.evidence
+        changed = (finding.status in CLOSED_STATUSES or (finding.severity, finding.cvss, finding.kev, finding.evidence)
+                   != (severity, f.cvss_score, kev, evidence))
+        if not changed:
+            touch.append(finding.pk)
+            counts["updated"] += 1
+            continue
+        finding.last_seen, finding.scan_import, finding.evidence = now, scan, evidence
+        finding.severity, finding.cvss, finding.kev = severity, f.cvss_score, kev
         if finding.status in CLOSED_STATUSES:
             note = _("Found again by the scan %(file)s.") % {"file": scan.file_name}
             finding.timeline = [*finding.timeline, _event(finding.status, FindingStatus.OPEN, note=note, at=now)]
@@ -766,9 +785,12 @@ def _write_scan_batch(rows, *, scan, policy, now, counts):
         update.append(finding)
     if create:
         Finding.objects.bulk_create(create)
+    if touch:  # seen again, nothing else changed: one UPDATE
+        Finding.objects.filter(pk__in=touch).update(last_seen=now, scan_import=scan, updated=now)
     if update:
         Finding.objects.bulk_update(update, ["last_seen", "scan_import", "evidence", "severity", "cvss", "kev",
-                                             "status", "fixed_at", "due_date", "timeline", "updated"])
+                                             "status", "fixed_at", "due_date", "timeline", "updated"],
+                                    batch_size=UPDATE_BATCH)
     counts["new"] += len(create)
     return seen
 
@@ -802,14 +824,18 @@ def scan_import(path, *, unit, fmt=None, by, file_name=None, scan=None):
         raise
     policy = sla.active_policy()
     counts = {"new": 0, "updated": 0, "reopened": 0}
-    rows = []
+    rows = {}  # one finding per key: a file repeating a finding (same host, rule, port …) counts once
+    total = 0
     for plan in hosts.values():
         unit_id = plan.host[1] if plan.host else unit.pk
-        rows += [(unit_id, plan.host, plan.address, f) for f in plan.findings]
+        for f in plan.findings:
+            total += 1
+            rows[scan_key(f, plan.host[0] if plan.host else None)] = (unit_id, plan.host, plan.address, f)
+    rows = list(rows.values())
     with transaction.atomic(), acting_as(by):
         scan.format = (fmt or format_name or "")[:50]
         scan.hosts = len(hosts)
-        scan.findings = len(rows)
+        scan.findings = total
         scan.save()
         seen = set()
         for chunk in _chunks(rows):
@@ -847,7 +873,8 @@ def _close_absent(scan, hosts, scanners, seen, now):
         for f in chunk:
             f.timeline = [*f.timeline, _event(f.status, FindingStatus.FIXED, note=note, at=now)]
             f.status, f.fixed_at, f.overdue, f.updated, f.scan_import = FindingStatus.FIXED, now, False, now, scan
-        Finding.objects.bulk_update(chunk, ["status", "fixed_at", "overdue", "timeline", "updated", "scan_import"])
+        Finding.objects.bulk_update(chunk, ["status", "fixed_at", "overdue", "timeline", "updated", "scan_import"],
+                                    batch_size=UPDATE_BATCH)
     return len(closing)
 
 

@@ -1,12 +1,8 @@
 """Background jobs of the vulns app (``lachan worker`` runs them; ``lachan scheduler`` the periodic ones).
 
-A change of inventory software (saved through any form, import or the API) enqueues ``match_software_job``
-for that item once the transaction commits, so its findings follow the inventory without a full match."""
+``signals`` enqueues ``match_software_job`` when inventory software changes."""
 
 from datetime import timedelta
-
-from django.db import transaction
-from django.db.models.signals import post_save
 
 from lachan.core.jobs import periodic, task
 
@@ -41,19 +37,3 @@ def expire_and_mark_overdue():
     from .services import expire_risk_acceptances, mark_overdue
 
     return {"reopened": expire_risk_acceptances(), "overdue": mark_overdue()}
-
-
-def _software_saved(sender, instance, created, raw=False, **kwargs):
-    if raw:  # loaddata
-        return
-    software_id = instance.pk
-    transaction.on_commit(lambda: match_software_job.enqueue([software_id]))
-
-
-def connect():
-    from lachan.inventory.models import Software
-
-    post_save.connect(_software_saved, sender=Software, dispatch_uid="vulns_match_software")
-
-
-connect()

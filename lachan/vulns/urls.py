@@ -23,7 +23,7 @@ urlpatterns = [
     *crud_urls("aliases", "softwarealias", list_view=views.SoftwareAliasListView,
                detail_view=views.SoftwareAliasDetailView),
     *crud_urls("sla", "slapolicy", list_view=views.SlaPolicyListView, detail_view=views.SlaPolicyDetailView,
-               edit_view=views.SlaPolicyEditView),
+               edit_view=views.SlaPolicyEditView, delete_view=views.SlaPolicyDeleteView),
     *crud_urls("campaigns", "warningcampaign", list_view=views.WarningCampaignListView,
                detail_view=views.WarningCampaignDetailView),
     *crud_urls("answers", "campaignanswer", list_view=views.CampaignAnswerListView,

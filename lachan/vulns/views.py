@@ -316,6 +316,10 @@ class SlaPolicyEditView(generic.ObjectEditView):
     form_class = forms.SlaPolicyForm
 
 
+class SlaPolicyDeleteView(generic.ObjectDeleteView):
+    model = SlaPolicy
+
+
 # --- campaigns ---------------------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,16 @@
 from rest_framework import serializers
 
 from lachan.core.api.serializers import ScopedModelSerializer
-from lachan.vulns.choices import FindingStatus
-from lachan.vulns.models import Advisory, CampaignAnswer, Finding, ScanImport, WarningCampaign
+from lachan.vulns.models import (
+    Advisory,
+    AdvisoryImport,
+    CampaignAnswer,
+    Finding,
+    ScanImport,
+    SlaPolicy,
+    SoftwareAlias,
+    WarningCampaign,
+)
 
 TIMESTAMPS = ("created", "updated")
 
@@ -18,6 +26,8 @@ class AdvisorySerializer(ScopedModelSerializer):
 
 
 class FindingSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True)  # plain text: one enum per "status" in the schema is enough
+
     class Meta:
         model = Finding
         fields = ("id", "url", "display", "unit", "system", "host", "software", "advisory", "cve_id", "source",
@@ -29,12 +39,14 @@ class FindingSerializer(ScopedModelSerializer):
 
 
 class FindingStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=FindingStatus.choices)
+    status = serializers.CharField(max_length=20, help_text="open, in_progress, fixed, verified, risk_accepted, false_positive")
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ScanImportSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True)
+
     class Meta:
         model = ScanImport
         fields = ("id", "url", "display", "unit", "file_name", "sha256", "size", "format", "status", "error",
@@ -52,8 +64,37 @@ class WarningCampaignSerializer(ScopedModelSerializer):
 
 
 class CampaignAnswerSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True)
+
     class Meta:
         model = CampaignAnswer
         fields = ("id", "url", "display", "campaign", "unit", "status", "note", "affected", "open_findings",
                   "answered_by", "answered_at", *TIMESTAMPS)
+        read_only_fields = fields
+
+
+class AdvisoryImportSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = AdvisoryImport
+        fields = ("id", "url", "display", "file_name", "sha256", "format", "status", "created_count", "updated_count",
+                  "unchanged_count", "errors", "error", "started", "finished", *TIMESTAMPS)
+        read_only_fields = fields
+
+
+class SoftwareAliasSerializer(ScopedModelSerializer):
+    class Meta:
+        model = SoftwareAlias
+        fields = ("id", "url", "display", "vendor", "product", "cpe_vendor", "cpe_product", "confirmed_at",
+                  *TIMESTAMPS)
+        read_only_fields = fields
+
+
+class SlaPolicySerializer(ScopedModelSerializer):
+    class Meta:
+        model = SlaPolicy
+        fields = ("id", "url", "display", "name", "is_active", "critical_days", "high_days", "medium_days",
+                  "low_days", "info_days", "kev_days", "kev_use_catalog_due", "level_1_factor", "level_2_factor",
+                  "level_3_factor", "level_4_factor", "level_5_factor", *TIMESTAMPS)
         read_only_fields = fields

@@ -6,4 +6,7 @@ routes = [
     ("scans", views.ScanImportViewSet, "scanimport"),
     ("campaigns", views.WarningCampaignViewSet, "warningcampaign"),
     ("answers", views.CampaignAnswerViewSet, "campaignanswer"),
+    ("advisory-imports", views.AdvisoryImportViewSet, "advisoryimport"),
+    ("aliases", views.SoftwareAliasViewSet, "softwarealias"),
+    ("sla", views.SlaPolicyViewSet, "slapolicy"),
 ]

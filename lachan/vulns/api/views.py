@@ -8,7 +8,16 @@ from lachan.core.api.serializers import django_errors
 from lachan.core.api.viewsets import AuditActorMixin
 from lachan.core.scope import CHANGE, VIEW
 from lachan.vulns import filtersets, services
-from lachan.vulns.models import Advisory, CampaignAnswer, Finding, ScanImport, WarningCampaign
+from lachan.vulns.models import (
+    Advisory,
+    AdvisoryImport,
+    CampaignAnswer,
+    Finding,
+    ScanImport,
+    SlaPolicy,
+    SoftwareAlias,
+    WarningCampaign,
+)
 
 from . import serializers
 
@@ -79,7 +88,34 @@ class WarningCampaignViewSet(ScopedReadOnlyViewSet):
 class CampaignAnswerViewSet(ScopedReadOnlyViewSet):
     """The answers of the user's units to the warning campaigns."""
 
-    queryset = CampaignAnswer.objects.select_related("unit", "campaign")
+    queryset = CampaignAnswer.objects.select_related("unit", "campaign", "answered_by")
     serializer_class = serializers.CampaignAnswerSerializer
     filterset_class = filtersets.CampaignAnswerFilterSet
     ordering_fields = ("answered_at", "unit__path")
+
+
+class AdvisoryImportViewSet(ScopedReadOnlyViewSet):
+    """Advisory file imports with their counts."""
+
+    queryset = AdvisoryImport.objects.all()
+    serializer_class = serializers.AdvisoryImportSerializer
+    filterset_class = filtersets.AdvisoryImportFilterSet
+    ordering_fields = ("started",)
+
+
+class SoftwareAliasViewSet(ScopedReadOnlyViewSet):
+    """Confirmed aliases: free-text inventory names → CPE vendor/product."""
+
+    queryset = SoftwareAlias.objects.all()
+    serializer_class = serializers.SoftwareAliasSerializer
+    filterset_class = filtersets.SoftwareAliasFilterSet
+    ordering_fields = ("vendor", "product")
+
+
+class SlaPolicyViewSet(ScopedReadOnlyViewSet):
+    """SLA policies (days to fix by severity, KEV and security level)."""
+
+    queryset = SlaPolicy.objects.all()
+    serializer_class = serializers.SlaPolicySerializer
+    filterset_class = filtersets.SlaPolicyFilterSet
+    ordering_fields = ("name",)
