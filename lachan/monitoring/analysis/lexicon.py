@@ -1,0 +1,196 @@
+"""The gambling / betting / SEO-spam lexicon: Vietnamese (with and without diacritics, spaced and
+obfuscated spellings), English and the Indonesian spam words common on hacked Vietnamese sites.
+
+Text is first made comparable: NFKC (full-width letters), case folded, zero-width and soft-hyphen
+characters dropped, common leetspeak undone (``c4 cuoc`` → ``ca cuoc``, ``nh@ cai`` → ``nha cai``).
+Three forms are searched:
+
+* **folded** (diacritics removed, ``đ`` → ``d``) for terms whose unaccented spelling means nothing else
+  (``cá cược`` / ``ca cuoc``, ``tài xỉu``, ``casino``);
+* **accented** for terms whose unaccented spelling is also ordinary Vietnamese (``lô đề`` vs ``lo để``,
+  ``nổ hũ`` vs ``nó hư``, ``nhà cái`` vs ``nhà cải``, ``đánh bài`` vs ``đánh bại``): the accented
+  spelling, and the plain-ASCII spelling only where the writer typed no diacritics at all;
+* **raw folded** (no leetspeak) for brand names that contain digits (``w88``, ``188bet``, ``sv388``).
+
+Every term matches at word boundaries (so ``bet`` is not found in ``alphabet``), with punctuation allowed
+inside a word (``c.á c.ư.ợ.c``), any separator or none between words (``cá  độ``, ``nha-cai``,
+``nhacai``), or one to three separators between every letter (``n h à c á i``). Words that are ordinary
+out of context only count in context: ``slot`` only as ``slot online``/``game slot``/…, not in
+``time slot``. Weights: ``STRONG`` (3) terms are spam on any public-sector page; ``MEDIUM`` (2) terms
+also occur in news (arrests for ``cá độ``, ``đá gà``); ``WEAK`` (1) terms (``xổ số``, ``link vào``,
+``bet``) count only when hidden or linked, or together with others.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+STRONG, MEDIUM, WEAK = 3, 2, 1
+SPAM_SCORE = 3  # a text scoring this much is gambling spam
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"))
+_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "0": "o", "1": "i", "$": "s"})
+_MARKS = re.compile(r"[\u0300-\u036f]+")
+_D = str.maketrans({"đ": "d"})
+
+# (canonical term, weight, spellings). Folded terms: spellings without diacritics.
+FOLDED_TERMS = [
+    ("cá cược", STRONG, ["ca cuoc"]),
+    ("tài xỉu", STRONG, ["tai xiu"]),
+    ("xóc đĩa", STRONG, ["xoc dia"]),
+    ("game bài", STRONG, ["game bai", "gamebai"]),
+    ("soi kèo", STRONG, ["soi keo"]),
+    ("kèo nhà cái", STRONG, ["keo nha cai", "ty le keo", "keo bong da"]),
+    ("nhà cái uy tín", STRONG, ["nha cai uy tin", "nha cai online"]),
+    ("cổng game", STRONG, ["cong game"]),
+    ("đổi thưởng", MEDIUM, ["doi thuong"]),
+    ("casino", STRONG, ["casino", "casinos", "live casino", "casino online"]),
+    ("baccarat", STRONG, ["baccarat"]),
+    ("poker", MEDIUM, ["poker"]),
+    ("sportsbook", STRONG, ["sportsbook", "sbobet", "cmd368"]),
+    ("betting", MEDIUM, ["betting", "sports betting"]),
+    ("slot", STRONG, ["slot online", "slot game", "game slot", "slot gacor", "situs slot", "judi slot",
+                      "slot doi thuong", "no hu slot", "slot machine", "slots online", "demo slot"]),
+    ("judi", STRONG, ["judi", "judi online", "judi bola"]),
+    ("togel", STRONG, ["togel"]),
+    ("gacor", STRONG, ["gacor"]),
+    ("maxwin", STRONG, ["maxwin"]),
+    ("situs", WEAK, ["situs"]),
+    ("bet", WEAK, ["bet"]),
+]
+# Accent-sensitive terms: (canonical, weight, accented spellings, ASCII spellings).
+ACCENTED_TERMS = [
+    ("nhà cái", STRONG, ["nhà cái"], ["nha cai"]),
+    ("nổ hũ", STRONG, ["nổ hũ"], ["no hu"]),
+    ("cá độ", MEDIUM, ["cá độ"], ["ca do"]),
+    ("lô đề", MEDIUM, ["lô đề", "đánh đề", "số đề"], ["lo de", "danh de"]),
+    ("bắn cá", MEDIUM, ["bắn cá"], ["ban ca"]),
+    ("đánh bài", MEDIUM, ["đánh bài"], ["danh bai"]),
+    ("rồng hổ", MEDIUM, ["rồng hổ"], ["rong ho"]),
+    ("đá gà", MEDIUM, ["đá gà"], ["da ga"]),
+    ("xổ số", WEAK, ["xổ số"], ["xo so"]),
+    ("link vào", WEAK, ["link vào"], ["link vao"]),
+]
+BRANDS = ["w88", "fb88", "188bet", "fun88", "kubet", "ku bet", "new88", "jun88", "789bet", "hi88", "shbet",
+          "j88", "okvip", "sv388", "8xbet", "bk8", "m88", "v9bet", "f8bet", "mb66", "33win", "79king", "hb88",
+          "go88", "sunwin", "vn88", "1xbet", "bet365", "12bet", "dafabet", "typhu88", "kubet88", "ae888", "qh88",
+          "oxbet", "five88", "debet", "win55", "nohu90", "cwin", "sodo66", "bet88", "may88", "8day", "rikvip",
+          "hitclub", "iwin", "b52club", "manclub", "zbet", "nbet", "lucky88", "vz99", "abc8", "789club", "kuwin"]
+# Compact strings searched inside host names (``nhacaiuytin.com``, ``w88vn.net``).
+HOST_WORDS = ["nhacai", "cacuoc", "taixiu", "xocdia", "nohu", "casino", "soikeo", "keonhacai", "gamebai",
+              "baccarat", "poker", "slotgacor", "slotonline", "sbobet", "togel", "gacor", "maxwin", "betting",
+              "cado", "danhbai", "banca", "lode", "dagatructiep", "daga"]
+_HOST_WEAK = {"cado", "danhbai", "banca", "lode", "daga", "poker"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: str  # the canonical term
+    weight: int
+    text: str  # what was found (normalised)
+
+
+def _spelled(spelling, letter):
+    """A pattern for one spelling: punctuation inside words, any separator or none between words."""
+    words = spelling.split()
+    inside = r"[^\w\s]{0,2}"
+    compact = r"[\W_]{0,3}".join(inside.join(map(re.escape, word)) for word in words)
+    spaced = r"[\W_]{1,3}".join(map(re.escape, "".join(words)))
+    return rf"(?<!{letter})(?:{compact}|{spaced})(?!{letter})"
+
+
+def _alternation(entries, letter):
+    groups, names = [], {}
+    for i, (term, weight, spellings) in enumerate(entries):
+        longest_first = sorted(spellings, key=len, reverse=True)
+        groups.append(f"(?P<t{i}>" + "|".join(_spelled(s, letter) for s in longest_first) + ")")
+        names[f"t{i}"] = (term, weight)
+    return re.compile("|".join(groups)), names
+
+
+_ASCII_LETTER = "[a-z0-9]"
+_FOLDED_RE, _FOLDED_NAMES = _alternation([(t, w, s) for t, w, s in FOLDED_TERMS], _ASCII_LETTER)
+# Accented text: a letter is any word character, so ASCII "lo de" never matches inside "lo để".
+_ACCENTED_RE, _ACCENTED_NAMES = _alternation([(t, w, a + s) for t, w, a, s in ACCENTED_TERMS], r"\w")
+_BRAND_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(b).replace(r"\ ", r"\s?") for b in
+                                                      sorted(BRANDS, key=len, reverse=True)) + r")(?![a-z0-9])")
+_QUICK = re.compile("|".join(sorted({w[:3] for _, _, s in FOLDED_TERMS for w in s} | {"nha", "no", "lo", "da", "ca",
+                                                                                      "ban", "xo", "link", "rong",
+                                                                                      "danh", "so"})))
+
+
+def accent_form(text):
+    """NFKC, case folded, invisible characters dropped, leetspeak undone; diacritics kept (NFC)."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
+    return unicodedata.normalize("NFC", text.translate(_LEET))
+
+
+def fold(text):
+    """``accent_form`` without diacritics: ``Cá Cược`` → ``ca cuoc``; ``đ`` → ``d``."""
+    return _MARKS.sub("", unicodedata.normalize("NFD", accent_form(text))).translate(_D)
+
+
+def _raw_fold(text):
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
+    return _MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_D)
+
+
+def find_terms(text):
+    """Every lexicon hit in ``text``, in no particular order."""
+    if not text:
+        return []
+    hits = []
+    accented = accent_form(text)
+    folded = _MARKS.sub("", unicodedata.normalize("NFD", accented)).translate(_D)
+    for regex, names, form in ((_FOLDED_RE, _FOLDED_NAMES, folded), (_ACCENTED_RE, _ACCENTED_NAMES, accented)):
+        for match in regex.finditer(form):
+            term, weight = names[match.lastgroup]
+            hits.append(Hit(term, weight, match.group()))
+    raw = _raw_fold(text) if any(c.isdigit() for c in text) else folded
+    hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group()) for m in _BRAND_RE.finditer(raw))
+    return hits
+
+
+def score(hits):
+    return sum(hit.weight for hit in hits)
+
+
+def terms(hits):
+    """Canonical terms with their counts, most frequent first."""
+    counts = {}
+    for hit in hits:
+        counts[hit.term] = counts.get(hit.term, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def is_spam(text, threshold=SPAM_SCORE):
+    return score(find_terms(text)) >= threshold
+
+
+@lru_cache(maxsize=4096)
+def host_hits(host):
+    """Hits in a host name: brands and compact terms anywhere in a label (``nhacaiuytin.com``)."""
+    host = (host or "").lower()
+    hits = []
+    compact = host.replace("-", "")
+    for label in compact.split("."):
+        for brand in BRANDS:
+            b = brand.replace(" ", "")
+            if b in label and not (b.isalpha() and len(b) <= 4 and b != label):
+                hits.append(Hit(b, STRONG, label))
+        for word in HOST_WORDS:
+            if word in label:
+                hits.append(Hit(word, WEAK if word in _HOST_WEAK else STRONG, label))
+    return tuple(hits)
+
+
+def url_hits(url):
+    """Hits in a link target: its host name and its path and query (``/nha-cai-uy-tin/``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return find_terms(unquote(url))
+    rest = unquote(f"{parts.path} {parts.query}").replace("/", " ")
+    return list(host_hits(parts.hostname or "")) + find_terms(rest)
