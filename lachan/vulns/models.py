@@ -240,6 +240,8 @@ class Finding(ScopedModel):
     installed_version = models.CharField(_("installed version"), max_length=200, blank=True)
     fixed_version = models.CharField(_("fixed version"), max_length=200, blank=True)
     target = models.CharField(_("target"), max_length=500, blank=True)
+    # The address (or name) the scanner reported: the host's identity until it is in the inventory.
+    address = models.CharField(_("scanned address"), max_length=255, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     solution = models.TextField(_("solution"), blank=True)
     key = models.CharField(max_length=64, editable=False)
