@@ -269,3 +269,18 @@ def test_hosts_stay_untouched_by_refused_scan(tree, users):
     with pytest.raises(ValidationError):
         services.scan_import(NESSUS, unit=tree["a"], by=users["admin_a"])
     assert Host.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_a_finding_repeated_in_the_file_counts_once(tree, users, tmp_path):
+    item = ('<ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="42873" '
+            'pluginName="SSL Medium Strength Cipher Suites Supported" pluginFamily="General">'
+            "<risk_factor>High</risk_factor><plugin_output>x</plugin_output></ReportItem>")
+    path = tmp_path / "dup.nessus"
+    path.write_text('<?xml version="1.0" ?><NessusClientData_v2><Report name="r"><ReportHost name="10.1.1.1">'
+                    '<HostProperties><tag name="host-ip">10.1.1.1</tag></HostProperties>'
+                    f"{item}{item}</ReportHost></Report></NessusClientData_v2>")
+    HostFactory(unit=tree["a"], hostname="dup", ip_addresses="10.1.1.1")
+    scan = services.scan_import(path, unit=tree["a"], by=users["admin_a"])
+    assert (scan.findings, scan.new) == (2, 1)
+    assert Finding.objects.get().severity == "high"
