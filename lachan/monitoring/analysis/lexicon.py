@@ -85,6 +85,14 @@ HOST_WORDS = ["nhacai", "cacuoc", "taixiu", "xocdia", "nohu", "casino", "soikeo"
 _HOST_WEAK = {"cado", "danhbai", "banca", "lode", "daga", "poker"}
 
 
+WEIGHTS = {t: w for t, w, *_ in FOLDED_TERMS + ACCENTED_TERMS}
+
+
+def weight_of(term):
+    """The weight of a canonical term (brands are strong)."""
+    return WEIGHTS.get(term, STRONG)
+
+
 @dataclass(frozen=True)
 class Hit:
     term: str  # the canonical term

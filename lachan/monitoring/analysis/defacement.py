@@ -1,0 +1,147 @@
+"""Defacement: the page against its last good baseline, and the marks defacers leave.
+
+* **Similarity**: text (word 3-gram sketches of the normalised visible text, dates/counters/tokens made
+  equal) and structure (4-grams of tag paths). Both low → ``defacement_suspected``; with a marker or a
+  near-empty page → ``defacement_confirmed``. A news item added or a date changed moves neither much.
+* **Markers** (``find_markers``): "hacked by", "defaced by", "h4ck3d", "bị hack bởi", greetings lists
+  ("greetz", "greetings to"), ransom notes ("your files have been encrypted", a Bitcoin address next to
+  "bitcoin"/"BTC"/"ransom"/"decrypt"). "owned by" and "greetings to" alone are weak: ordinary English has
+  them ("owned by the Ministry"); they count with another marker or a page that changed.
+* **Replaced by a short page**: few words, and a ``<marquee>``, audio, or images only, where the baseline
+  had many times more text.
+"""
+
+import difflib
+import re
+
+from .findings import Finding, gettext_noop
+from .lexicon import fold
+from .similarity import jaccard
+
+# Similarity below these (text, DOM) means "this is another page".
+TEXT_SUSPECT = 0.35
+DOM_SUSPECT = 0.45
+TEXT_CHANGED = 0.6  # below this with the DOM kept: a large content change (medium)
+SHORT_PAGE_WORDS = 80
+
+_STRONG_MARKERS = [
+    ("hacked by", r"\b(?:hacked|h[a4]ck[e3]d|hekd)\s+by\b"),
+    ("defaced by", r"\bdefaced\s+by\b"),
+    ("h4ck3d", r"\bh4ck3d\b|\bh[a4]x[o0]r[e3]d\b"),
+    ("pwned by", r"\b(?:pwned|0wn[e3]d|0wned)\s+by\b"),
+    ("bị hack bởi", r"\bbi\s+hack\s+boi\b|\bda\s+bi\s+hack\b"),
+    ("files encrypted", r"\b(?:your|all)\s+(?:important\s+)?files\s+(?:have\s+been|are|were)\s+encrypted\b"),
+    ("hacked", r"\bsite\s+(?:has\s+been\s+)?hacked\b|\bhacked\s+(?:site|website)\b"),
+    ("security team", r"\b(?:cyber\s+(?:army|team|team\s+\w+))\b.{0,80}\b(?:was\s+here|hacked)\b"),
+]
+_WEAK_MARKERS = [
+    ("owned by", r"\bowned\s+by\b"),
+    ("greetz", r"\bgreetz\b|\bgreetings?\s+to\b|\bthanks\s+to\s*:"),
+    ("was here", r"\bwas\s+here\b"),
+    ("security is low", r"\byour\s+security\s+is\s+(?:low|weak|poor)\b|\bpatch\s+your\s+(?:system|site)\b"),
+]
+_MARKER_RE = [(name, re.compile(rx), True) for name, rx in _STRONG_MARKERS] + \
+             [(name, re.compile(rx), False) for name, rx in _WEAK_MARKERS]
+_BTC = re.compile(r"(?<![a-z0-9])(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})(?![a-z0-9])")
+_RANSOM_WORDS = re.compile(r"\b(?:bitcoin|btc|ransom|decrypt|decryption|wallet|tien chuoc|giai ma)\b")
+STRONG_NAMES = frozenset(name for name, _ in _STRONG_MARKERS) | {"ransom note"}
+
+
+def find_markers(text):
+    """Defacement markers in ``text`` (names, strong ones as listed in ``STRONG_NAMES``)."""
+    folded = fold(text)
+    found = [name for name, regex, _ in _MARKER_RE if regex.search(folded)]
+    if _RANSOM_WORDS.search(folded) and (_BTC.search(text) or "encrypted" in found or "files encrypted" in found):
+        found.append("ransom note")
+    return found
+
+
+def marker_snippet(text, limit=500):
+    folded = fold(text)
+    for _, regex, _ in _MARKER_RE:
+        match = regex.search(folded)
+        if match:
+            start = max(0, match.start() - 150)
+            return text[start: start + limit] if len(text) == len(folded) else folded[start: start + limit]
+    return text[:limit]
+
+
+def diff_excerpt(before, after, lines=40):
+    """A unified diff of the two texts, at most ``lines`` changed lines."""
+    a = [x for x in before.splitlines() if x.strip()][:3000]
+    b = [x for x in after.splitlines() if x.strip()][:3000]
+    out = []
+    for line in difflib.unified_diff(a, b, "baseline", "current", n=0, lineterm=""):
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        out.append(line[:200])
+        if len(out) >= lines:
+            break
+    return "\n".join(out)
+
+
+def _short_page(page):
+    media = page.marquees or page.audio or (page.images and page.word_count < 30)
+    return page.word_count < SHORT_PAGE_WORDS and bool(media)
+
+
+def check(current, baseline):
+    """Defacement findings for ``current`` against ``baseline`` (which may be None)."""
+    findings = []
+    markers = [m for m in current.markers if baseline is None or m not in baseline.markers]
+    strong = [m for m in markers if m in STRONG_NAMES]
+    short = _short_page(current)
+    evidence = {"snippet": marker_snippet(current.title + "\n" + current.text), "markers": markers}
+    if baseline is None:
+        if strong or (markers and short):
+            findings.append(Finding.make("defacement_confirmed", "critical", gettext_noop(
+                "The page carries defacement markers: %(markers)s."), {"markers": ", ".join(markers)},
+                **evidence))
+        elif short and current.marquees and (current.audio or current.images):
+            findings.append(Finding.make("defacement_suspected", "medium", gettext_noop(
+                "The page is a short page of marquee, images or audio, as defacement pages are."),
+                snippet=current.text[:500]))
+        elif markers:
+            findings.append(Finding.make("defacement_marker", "low", gettext_noop(
+                "Words often left by defacers: %(markers)s."), {"markers": ", ".join(markers)}, **evidence))
+        return findings
+
+    text_sim = jaccard(current.text_sketch, baseline.text_sketch)
+    dom_sim = jaccard(current.dom_sketch, baseline.dom_sketch)
+    figures = {"text_similarity": round(text_sim, 3), "dom_similarity": round(dom_sim, 3)}
+    replaced = short and baseline.word_count >= 4 * max(current.word_count, 1) and baseline.word_count >= 100
+    different = text_sim < TEXT_SUSPECT and dom_sim < DOM_SUSPECT
+    title_changed = _title_key(current.title) != _title_key(baseline.title)
+    params = {"text": round(text_sim * 100), "dom": round(dom_sim * 100)}
+    diff = diff_excerpt(baseline.text, current.text) if (different or replaced or text_sim < TEXT_CHANGED) else ""
+    if strong or (markers and (different or replaced)):
+        findings.append(Finding.make("defacement_confirmed", "critical", gettext_noop(
+            "The page was replaced and carries defacement markers: %(markers)s."),
+            {"markers": ", ".join(markers)}, diff=diff, **evidence, **figures))
+    elif replaced:
+        findings.append(Finding.make("defacement_suspected", "high", gettext_noop(
+            "The page was replaced by a short page of marquee, images or audio."),
+            snippet=current.text[:500], diff=diff, **figures))
+    elif different:
+        severity = "high" if title_changed else "medium"
+        findings.append(Finding.make("defacement_suspected", severity, gettext_noop(
+            "The page no longer resembles its baseline (text %(text)s%%, structure %(dom)s%% alike)."),
+            params, diff=diff, **figures))
+    elif text_sim < TEXT_CHANGED:
+        findings.append(Finding.make("defacement_suspected", "low", gettext_noop(
+            "Much of the page's text changed (text %(text)s%%, structure %(dom)s%% alike)."),
+            params, diff=diff, **figures))
+    elif markers:
+        findings.append(Finding.make("defacement_marker", "medium" if strong else "low", gettext_noop(
+            "New words often left by defacers: %(markers)s."), {"markers": ", ".join(markers)}, **evidence))
+    if title_changed and current.title != baseline.title:
+        severity = "medium" if findings and findings[0].rank <= 1 else "low"
+        findings.append(Finding.make("title_changed", severity, gettext_noop("The page title changed."),
+                                     before=baseline.title, after=current.title))
+    return findings
+
+
+def _title_key(title):
+    from .similarity import normalise
+
+    return " ".join(normalise(title or "").split())

@@ -1,0 +1,318 @@
+"""Which elements a visitor cannot see, from inline ``style`` attributes and the page's ``<style>`` blocks.
+
+Not a browser: external style sheets are not fetched, ``@media``/``@supports`` blocks are ignored (the
+default desktop view), selectors with pseudo-classes or attribute tests are skipped, and rules apply in
+specificity order, then source order, inline styles last (``!important`` is not ranked). That is enough
+for the hiding tricks injected spam uses:
+
+* ``display:none``, ``visibility:hidden|collapse`` (a child may set ``visibility:visible`` again),
+  ``opacity:0``, the ``hidden`` attribute;
+* ``font-size`` ≤ 1px (0, 0.1em, 1pt; a child may set a readable size again);
+* ``height``/``width``/``max-height`` ≤ 1px with ``overflow:hidden``, ``clip: rect(0 0 0 0)``,
+  ``clip-path: inset(50%)``, ``transform: scale(0)``;
+* off-screen: ``left``/``top``/``right``/``margin-left``/``margin-top`` ≤ -500px (or ≤ -100%/vw/em
+  equivalents) on a positioned element, ``text-indent`` ≤ -500px, ``translate(-9999px)``;
+* text the same colour as the background behind it (``color`` against the nearest ``background``,
+  ``background-color`` or ``bgcolor``, white when none), named, hex, rgb() and hsl() forms alike; a link
+  keeps the browser's link colour unless a rule or its own style sets one;
+* ``aria-hidden="true"`` is noted with those reasons, and does not hide anything by itself.
+
+What an ancestor hides stays hidden (``walk`` passes the reason down).
+"""
+
+import re
+
+from . import colours
+
+HIDING_PROPERTIES = frozenset({
+    "display", "visibility", "opacity", "font-size", "font", "height", "width", "max-height", "max-width",
+    "overflow", "overflow-x", "overflow-y", "position", "left", "top", "right", "margin-left", "margin-top",
+    "text-indent", "clip", "clip-path", "transform", "color", "background", "background-color",
+})
+OFFSCREEN_PX = -500
+LINK_COLOUR = (0, 0, 238, 1.0)
+WHITE = (255, 255, 255, 1.0)
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_COMPOUND = re.compile(r"^(?P<tag>[a-z][a-z0-9]*|\*)?(?P<rest>(?:[#.][-\w]+)*)$", re.I)
+_LENGTH = re.compile(r"(-?\d*\.?\d+)\s*(px|em|rem|pt|%|vw|vh|cm|mm|in)?")
+_UNIT_PX = {None: 1.0, "px": 1.0, "em": 16.0, "rem": 16.0, "pt": 4 / 3, "cm": 37.8, "mm": 3.78, "in": 96.0,
+            "%": 10.0, "vw": 10.0, "vh": 10.0}  # -100% / -100vw count as -1000px: off-screen
+
+
+def declarations(style):
+    """``"color: red; DISPLAY:none !important"`` → {"color": "red", "display": "none"} (hiding-related only)."""
+    out = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if not sep:
+            continue
+        name = name.strip().lower()
+        if name in HIDING_PROPERTIES:
+            out[name] = value.replace("!important", "").strip().lower()
+    return out
+
+
+class Rule:
+    __slots__ = ("chain", "decls", "order", "specificity")
+
+    def __init__(self, chain, decls, order):
+        self.chain = chain  # compounds, last one the subject: [(combinator, tag, id, classes)]
+        self.decls = decls
+        self.order = order
+        ids = sum(1 for c in chain if c[2])
+        classes = sum(len(c[3]) for c in chain)
+        tags = sum(1 for c in chain if c[1] not in (None, "*"))
+        self.specificity = (ids, classes, tags, order)
+
+
+def _strip_at_blocks(css):
+    """CSS without @media/@supports/@keyframes/… blocks and without @import lines."""
+    out, i, n = [], 0, len(css)
+    while i < n:
+        at = css.find("@", i)
+        if at < 0:
+            out.append(css[i:])
+            break
+        out.append(css[i:at])
+        brace, semi = css.find("{", at), css.find(";", at)
+        if brace < 0 or (0 <= semi < brace):
+            i = n if semi < 0 else semi + 1
+            continue
+        depth, j = 1, brace + 1
+        while j < n and depth:
+            depth += {"{": 1, "}": -1}.get(css[j], 0)
+            j += 1
+        i = j
+    return "".join(out)
+
+
+def _parse_selector(selector):
+    tokens = selector.replace(">", " > ").split()
+    chain, combinator = [], " "
+    for token in tokens:
+        if token == ">":
+            combinator = ">"
+            continue
+        match = _COMPOUND.match(token)
+        if not match:
+            return None  # pseudo-classes, attribute tests, sibling combinators: not handled
+        rest = match.group("rest")
+        ids = re.findall(r"#([-\w]+)", rest)
+        classes = frozenset(re.findall(r"\.([-\w]+)", rest))
+        tag = (match.group("tag") or "*").lower()
+        chain.append((combinator, tag, ids[0] if ids else None, classes))
+        combinator = " "
+    return chain or None
+
+
+def parse_css(css, start=0):
+    """Rules of a style sheet that touch a hiding-related property."""
+    rules = []
+    css = _strip_at_blocks(_COMMENT.sub("", css))
+    for order, block in enumerate(css.split("}"), start):
+        selectors, sep, body = block.partition("{")
+        if not sep:
+            continue
+        decls = declarations(body)
+        if not decls:
+            continue
+        for selector in selectors.split(","):
+            chain = _parse_selector(selector.strip())
+            if chain:
+                rules.append(Rule(chain, decls, order))
+    return rules
+
+
+class RuleIndex:
+    """Rules keyed by their subject's id, classes or tag, so each element looks at a few rules only."""
+
+    def __init__(self, rules):
+        self.by_id, self.by_class, self.by_tag, self.any = {}, {}, {}, []
+        for rule in rules:
+            _, tag, ident, classes = rule.chain[-1]
+            if ident:
+                self.by_id.setdefault(ident, []).append(rule)
+            elif classes:
+                self.by_class.setdefault(next(iter(sorted(classes))), []).append(rule)
+            elif tag != "*":
+                self.by_tag.setdefault(tag, []).append(rule)
+            else:
+                self.any.append(rule)
+        self.empty = not rules
+
+    def matching(self, el, ancestors):
+        if self.empty:
+            return []
+        candidates = list(self.any)
+        candidates += self.by_tag.get(el.tag, ())
+        ident = el.get("id")
+        if ident:
+            candidates += self.by_id.get(ident, ())
+        classes = el.get("class")
+        classes = frozenset(classes.split()) if classes else frozenset()
+        for cls in classes:
+            candidates += self.by_class.get(cls, ())
+        found = [r for r in candidates if _matches(r.chain, el, classes, ancestors)]
+        found.sort(key=lambda r: r.specificity)
+        return found
+
+
+def _compound_matches(compound, el, classes=None):
+    _, tag, ident, need = compound
+    if tag != "*" and el.tag != tag:
+        return False
+    if ident and el.get("id") != ident:
+        return False
+    if need:
+        if classes is None:
+            value = el.get("class")
+            classes = frozenset(value.split()) if value else frozenset()
+        return need <= classes
+    return True
+
+
+def _matches(chain, el, classes, ancestors):
+    if not _compound_matches(chain[-1], el, classes):
+        return False
+    position = len(ancestors)  # ancestors[position - 1] is the parent
+    for index in range(len(chain) - 2, -1, -1):
+        combinator = chain[index + 1][0]
+        if combinator == ">":
+            if position == 0 or not _compound_matches(chain[index], ancestors[position - 1]):
+                return False
+            position -= 1
+        else:
+            while position > 0 and not _compound_matches(chain[index], ancestors[position - 1]):
+                position -= 1
+            if position == 0:
+                return False
+            position -= 1
+    return True
+
+
+def _px(value):
+    match = _LENGTH.match(value.strip()) if value else None
+    if not match:
+        return None
+    return float(match.group(1)) * _UNIT_PX[match.group(2)]
+
+
+def _tiny(value):
+    px = _px(value)
+    return px is not None and px <= 1.0
+
+
+def _font_size(decls):
+    if "font-size" in decls:
+        return decls["font-size"]
+    font = decls.get("font")
+    if font:
+        match = re.search(r"(\d*\.?\d+)(px|em|rem|pt|%)?\s*(?:/|\s)", font + " ")
+        return match.group(0).strip(" /") if match else None
+    return None
+
+
+class State:
+    """What a visitor sees of an element: ``reason`` is why it is hidden (None when visible)."""
+
+    __slots__ = ("background", "colour", "fixed", "invisible", "reason", "tiny")
+
+    def __init__(self, fixed=None, invisible=False, tiny=False, colour=None, background=WHITE):
+        self.fixed = fixed  # a reason no descendant can undo (display:none, off-screen, …)
+        self.invisible = invisible  # visibility:hidden (a descendant may undo it)
+        self.tiny = tiny  # font size ≤ 1px (a descendant may set a readable size)
+        self.colour = colour
+        self.background = background
+        self.reason = None
+
+
+def _fixed_reason(el, decls):
+    if el.get("hidden") is not None:
+        return "hidden attribute"
+    if decls.get("display", "").startswith("none"):
+        return "display:none"
+    try:
+        if "opacity" in decls and float(decls["opacity"].rstrip("%") or 1) <= 0.05:
+            return "opacity:0"
+    except ValueError:
+        pass
+    overflow = " ".join(decls.get(k, "") for k in ("overflow", "overflow-x", "overflow-y"))
+    if "hidden" in overflow or "clip" in overflow:
+        for prop in ("height", "width", "max-height", "max-width"):
+            if prop in decls and _tiny(decls[prop]):
+                return f"{prop}:{decls[prop]} with overflow:hidden"
+    clip = decls.get("clip", "")
+    if clip.startswith("rect") and all((_px(n) or 0) <= 1 for n in re.findall(r"-?\d*\.?\d+\w*", clip)):
+        return "clip:rect(0 0 0 0)"
+    if re.search(r"inset\(\s*(50|100)%", decls.get("clip-path", "")):
+        return "clip-path:inset"
+    transform = decls.get("transform", "")
+    if re.search(r"scale[xy]?\(\s*0(\.0+)?\s*[,)]", transform):
+        return "transform:scale(0)"
+    for shift in re.findall(r"translate[xy]?\(\s*(-\d[^,)]*)", transform):
+        if (_px(shift) or 0) <= OFFSCREEN_PX:
+            return "off-screen (transform)"
+    positioned = decls.get("position", "") in ("absolute", "fixed", "relative")
+    for prop in ("left", "top", "right", "margin-left", "margin-top"):
+        if prop in decls and (positioned or prop.startswith("margin")):
+            px = _px(decls[prop])
+            if px is not None and px <= OFFSCREEN_PX:
+                return f"off-screen ({prop}:{decls[prop]})"
+    if "text-indent" in decls:
+        px = _px(decls["text-indent"])
+        if px is not None and px <= OFFSCREEN_PX:
+            return f"off-screen (text-indent:{decls['text-indent']})"
+    return None
+
+
+def element_state(el, decls, parent):
+    """The state of ``el`` given its merged declarations and its parent's state."""
+    state = State(parent.fixed, parent.invisible, parent.tiny, parent.colour, parent.background)
+    if state.fixed is None:
+        state.fixed = _fixed_reason(el, decls)
+    visibility = decls.get("visibility")
+    if visibility:
+        state.invisible = visibility.startswith(("hidden", "collapse"))
+    size = _font_size(decls)
+    if size:
+        state.tiny = _tiny(size)
+    colour = decls.get("color") or (el.get("color") if el.tag == "font" else None)
+    if el.tag == "a" and not colour:
+        state.colour = LINK_COLOUR
+    elif colour and colour != "inherit":
+        state.colour = colours.parse(colour) or state.colour
+    background = decls.get("background-color") or decls.get("background") or el.get("bgcolor")
+    if background:
+        parsed = colours.parse(background)
+        if parsed and parsed[3] > 0.5:
+            state.background = parsed
+    if state.fixed:
+        state.reason = state.fixed
+    elif state.invisible:
+        state.reason = f"visibility:{visibility or 'hidden'}" if visibility else "visibility:hidden"
+    elif state.tiny:
+        state.reason = "font-size:0"
+    elif state.colour is not None and colours.same(state.colour, state.background):
+        state.reason = "same colour as background"
+    if state.reason and el.get("aria-hidden", "").lower() == "true":
+        state.reason += " + aria-hidden"
+    return state
+
+
+def style_rules(root):
+    """The hiding-related rules of every ``<style>`` block of a document."""
+    rules = []
+    for style in root.iter("style"):
+        rules += parse_css(style.text or "", start=len(rules) * 1000)
+    return RuleIndex(rules)
+
+
+def merged_declarations(el, index, ancestors):
+    decls = {}
+    for rule in index.matching(el, ancestors):
+        decls.update(rule.decls)
+    inline = el.get("style")
+    if inline:
+        decls.update(declarations(inline))
+    return decls

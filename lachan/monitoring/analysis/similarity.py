@@ -1,0 +1,89 @@
+"""Comparable text and bottom-k sketches of shingle sets, to compare a page with its baseline.
+
+``normalise`` replaces what changes on every visit of an unchanged page: dates in Vietnamese and English
+forms (``Thứ Hai, ngày 15/01/2024``, ``15 tháng 1 năm 2024``, ``Monday, January 15, 2024``,
+``2024-01-15T08:30:00Z``), times (``08:30``, ``8h30``, ``AM/PM``/``SA/CH``), relative times (``5 phút
+trước``, ``3 hours ago``), counters (``Lượt truy cập: 123456``, ``Đang online: 12``) and long tokens
+(CSRF tokens, session ids, cache busters) — all numbers become ``0``, weekday and month names one word each.
+
+A sketch keeps the ``SKETCH_SIZE`` smallest 53-bit hashes of a set of shingles (word 3-grams of the text,
+4-grams of tag paths of the DOM); the Jaccard similarity of two sets is estimated from the sketches the
+classic bottom-k way (exact for sets smaller than the sketch). Hashes are CRC-32 of the words mixed with
+numpy, the same in every process (never Python's salted ``hash``), so stored sketches stay comparable.
+"""
+
+import re
+import zlib
+
+import numpy as np
+
+SKETCH_SIZE = 256
+TEXT_SHINGLE = 3
+DOM_SHINGLE = 4
+_MASK53 = (1 << 53) - 1
+
+_WEEKDAYS = (r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|monday|tuesday|wednesday|thursday|friday|"
+             r"saturday|sunday|\b(?:mon|tue|wed|thu|fri|sat|sun)(?=,)")
+_MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|"
+           r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?")
+_RULES = [
+    (re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}\b"), " 0 "),  # tokens, session ids, hashes
+    (re.compile(rf"(?:{_WEEKDAYS})"), " wd "),
+    (re.compile(rf"(?:{_MONTHS})"), " mo "),
+    (re.compile(r"\d+(?:[.,:/\-h]\d+)*(?:\s*(?:am|pm|a\.m\.|p\.m\.|sa|ch|gmt|utc|z)\b)?"), " 0 "),
+    (re.compile(r"\b0\s+(?:giây|phút|giờ|ngày|tuần|tháng|năm|seconds?|minutes?|mins?|hours?|days?|weeks?|"
+                r"months?|years?)\s+(?:trước|ago)\b"), " 0 ago "),
+    (re.compile(r"(?:\b0\s+)+"), "0 "),
+]
+_WORD = re.compile(r"\w+")
+
+
+def normalise(text):
+    """Case folded text with dates, times, counters and tokens replaced (see the module docstring)."""
+    text = text.casefold()
+    for regex, repl in _RULES:
+        text = regex.sub(repl, text)
+    return text
+
+
+def words(text):
+    return _WORD.findall(normalise(text))
+
+
+def _word_hashes(tokens, cache):
+    out = np.empty(len(tokens), dtype=np.uint64)
+    for i, token in enumerate(tokens):
+        value = cache.get(token)
+        if value is None:
+            value = cache[token] = zlib.crc32(token.encode("utf-8", "surrogatepass")) | (len(token) << 32)
+        out[i] = value
+    return out
+
+
+def sketch(tokens, n, size=SKETCH_SIZE):
+    """Bottom-k sketch (sorted list of ints) of the set of ``n``-grams of ``tokens``."""
+    if not tokens:
+        return []
+    hashes = _word_hashes(tokens, {})
+    if len(hashes) < n:
+        n = len(hashes)
+    with np.errstate(over="ignore"):
+        combined = np.zeros(len(hashes) - n + 1, dtype=np.uint64)
+        for offset in range(n):
+            combined = combined * np.uint64(0x100000001B3) + hashes[offset: len(hashes) - n + 1 + offset]
+        combined ^= combined >> np.uint64(29)
+        combined *= np.uint64(0xBF58476D1CE4E5B9)
+        combined ^= combined >> np.uint64(32)
+    unique = np.unique(combined & np.uint64(_MASK53))
+    return [int(x) for x in unique[:size]]
+
+
+def jaccard(a, b, size=SKETCH_SIZE):
+    """Estimated Jaccard similarity of the two sets behind two sketches (1.0 when both are empty)."""
+    if not a and not b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    union = sorted(set(a) | set(b))[:size]
+    sa, sb = set(a), set(b)
+    return sum(1 for h in union if h in sa and h in sb) / len(union)
