@@ -99,7 +99,8 @@ def _hidden_links(current, baseline):
 def _new_outbound(current, baseline):
     known = {site_of(link.host) for link in baseline.links}
     new = [link for link in current.links
-           if is_unrelated(link.host, current.host) and site_of(link.host) not in known]
+           if is_unrelated(link.host, current.host) and site_of(link.host) not in known
+           and lexicon.score(_link_hits(link)) < lexicon.SPAM_SCORE and not link.hidden]  # reported above
     sites = sorted({site_of(link.host) for link in new})
     if len(sites) < NEW_SITES_MEDIUM:
         return []
