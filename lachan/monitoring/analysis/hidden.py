@@ -216,9 +216,10 @@ def _font_size(decls):
 class State:
     """What a visitor sees of an element: ``reason`` is why it is hidden (None when visible)."""
 
-    __slots__ = ("background", "colour", "fixed", "invisible", "reason", "tiny")
+    __slots__ = ("aria", "background", "colour", "fixed", "invisible", "reason", "tiny")
 
-    def __init__(self, fixed=None, invisible=False, tiny=False, colour=None, background=WHITE):
+    def __init__(self, fixed=None, invisible=False, tiny=False, colour=None, background=WHITE, aria=False):
+        self.aria = aria  # inside aria-hidden="true"
         self.fixed = fixed  # a reason no descendant can undo (display:none, off-screen, …)
         self.invisible = invisible  # visibility:hidden (a descendant may undo it)
         self.tiny = tiny  # font size ≤ 1px (a descendant may set a readable size)
@@ -268,7 +269,8 @@ def _fixed_reason(el, decls):
 
 def element_state(el, decls, parent):
     """The state of ``el`` given its merged declarations and its parent's state."""
-    state = State(parent.fixed, parent.invisible, parent.tiny, parent.colour, parent.background)
+    state = State(parent.fixed, parent.invisible, parent.tiny, parent.colour, parent.background,
+                  parent.aria or el.get("aria-hidden", "").lower() == "true")
     if state.fixed is None:
         state.fixed = _fixed_reason(el, decls)
     visibility = decls.get("visibility")
@@ -295,7 +297,7 @@ def element_state(el, decls, parent):
         state.reason = "font-size:0"
     elif state.colour is not None and colours.same(state.colour, state.background):
         state.reason = "same colour as background"
-    if state.reason and el.get("aria-hidden", "").lower() == "true":
+    if state.reason and state.aria:
         state.reason += " + aria-hidden"
     return state
 
