@@ -284,3 +284,20 @@ def test_a_finding_repeated_in_the_file_counts_once(tree, users, tmp_path):
     scan = services.scan_import(path, unit=tree["a"], by=users["admin_a"])
     assert (scan.findings, scan.new) == (2, 1)
     assert Finding.objects.get().severity == "high"
+
+
+ADVISORIES = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "advisories"
+
+
+@pytest.mark.django_db
+def test_real_kev_catalog_and_nvd_record_merge_and_reimport_is_a_no_op():
+    kev = services.advisories_import(ADVISORIES / "known_exploited_vulnerabilities.json", match=False)
+    assert kev.status == ImportStatus.DONE and kev.format == "kev" and kev.created_count > 1000
+    nvd_file = ADVISORIES / "nvd" / "CVE-2021-41773.json"
+    nvd_import = services.advisories_import(nvd_file, match=False)
+    assert (nvd_import.created_count, nvd_import.updated_count) == (0, 1)
+    advisory = Advisory.objects.get(cve_id="CVE-2021-41773")
+    assert advisory.sources == ["nvd", "kev"] and advisory.kev
+    assert (advisory.severity, advisory.base_score) == ("high", 7.5)
+    assert advisory.applicability["configurations"]
+    assert services.advisories_import(nvd_file, match=False).duplicate
