@@ -14,7 +14,7 @@
 import difflib
 import re
 
-from .findings import Finding, gettext_noop
+from .findings import DIFF_MAX, Finding, gettext_noop
 from .lexicon import fold
 from .similarity import jaccard
 
@@ -66,18 +66,22 @@ def marker_snippet(text, limit=500):
     return text[:limit]
 
 
-def diff_excerpt(before, after, lines=40):
-    """A unified diff of the two texts, at most ``lines`` changed lines."""
+def diff_excerpt(before, after, budget=DIFF_MAX):
+    """The changed lines of the two texts in ``budget`` characters: removed lines (``-``) in the first
+    half, added lines (``+``) in the second, so a page replaced wholesale still shows what replaced it."""
     a = [x for x in before.splitlines() if x.strip()][:3000]
     b = [x for x in after.splitlines() if x.strip()][:3000]
-    out = []
+    half = budget // 2
+    removed, added, sizes = [], [], {"-": 0, "+": 0}
     for line in difflib.unified_diff(a, b, "baseline", "current", n=0, lineterm=""):
         if line.startswith(("---", "+++", "@@")):
             continue
-        out.append(line[:200])
-        if len(out) >= lines:
-            break
-    return "\n".join(out)
+        sign = line[0]
+        line = line[:120]
+        if sizes[sign] + len(line) + 1 <= half:
+            (removed if sign == "-" else added).append(line)
+            sizes[sign] += len(line) + 1
+    return "\n".join(removed + added)
 
 
 def _short_page(page):

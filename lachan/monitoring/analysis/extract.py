@@ -27,7 +27,7 @@ BLOCKS_MAX = 50
 BLOCK_TEXT_MAX = 2_000
 FEATURES_VERSION = 1
 
-SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "svg", "math", "object"})
+SKIP = frozenset({"script", "style", "noscript", "template", "title", "svg", "math", "object"})
 BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                    "article", "header", "footer", "nav", "ul", "ol", "table", "form", "blockquote", "dd",
                    "dt", "aside", "main", "pre", "hr", "option", "figcaption", "marquee", "center"})
@@ -104,12 +104,20 @@ class PageFeatures:
 
 
 def decode_html(data, encoding=None):
-    """Page bytes → text: the HTTP charset (``encoding``) when it names a codec, a BOM, ``<meta charset>``,
-    UTF-8, then charset-normalizer's guess (``core.tabular.decode_text``). Never fails: undecodable bytes
-    become U+FFFD (a defaced page may be anything)."""
+    """Page bytes → text: UTF-8 whenever the bytes are valid UTF-8, whatever is declared (many Vietnamese
+    sites declare a charset they do not use, and valid non-ASCII UTF-8 is never an accident); else the HTTP
+    charset (``encoding``) when it names a codec; else a BOM or ``<meta charset>``; else charset-normalizer's
+    guess (``core.tabular.decode_text``). Never fails: undecodable bytes become U+FFFD (a defaced page may
+    be anything)."""
     if isinstance(data, str):
         return data
-    for candidate in (encoding, _declared(data)):
+    declared = _declared(data)
+    if declared not in ("utf-8-sig", "utf-16"):
+        try:
+            return tabular.normalise_text(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    for candidate in (encoding, declared):
         if candidate:
             try:
                 codecs.lookup(candidate)
@@ -217,12 +225,9 @@ class _Walker:
 
     def _walk(self):
         root_state = hidden.State()
-        body = self.root.find("body")
-        if body is None:
-            body = self.root
-        ancestors = list(body.iterancestors())[::-1]
+        ancestors = []
         # stack items: (element, parent state, block); an item of None closes the top element
-        stack = [(body, root_state, None)]
+        stack = [(self.root, root_state, None)]
         open_elements = []  # (element, state, block) of the elements being walked
         while stack:
             item = stack.pop()
