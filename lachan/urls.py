@@ -10,6 +10,7 @@ urlpatterns = [
     path("inventory/", include("lachan.inventory.urls")),
     path("intel/", include("lachan.intel.urls")),
     path("vulns/", include("lachan.vulns.urls")),
+    path("directives/", include("lachan.directives.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -359,3 +359,49 @@ FACTORIES.update({
     WarningCampaign: WarningCampaignFactory,
     CampaignAnswer: CampaignAnswerFactory,
 })
+
+
+# --- directives (issue 3) ------------------------------------------------------------------------------
+
+from lachan.directives.models import Directive, DirectiveTask, Dispatch, TaskAnswer  # noqa: E402
+
+
+class DirectiveFactory(DjangoModelFactory):
+    class Meta:
+        model = Directive
+
+    unit = factory.SubFactory(UnitFactory)
+    number = factory.Sequence(lambda n: f"{n + 1}/STTTT-CNTT")
+    subject = factory.Sequence(lambda n: f"Tăng cường bảo đảm an toàn thông tin {n}")
+
+
+class DirectiveTaskFactory(DjangoModelFactory):
+    class Meta:
+        model = DirectiveTask
+
+    directive = factory.SubFactory(DirectiveFactory)
+    ordinal = factory.Sequence(lambda n: n + 1)
+    text = "Rà soát, cập nhật bản vá lỗ hổng"
+
+
+class DispatchFactory(DjangoModelFactory):
+    class Meta:
+        model = Dispatch
+
+    directive = factory.SubFactory(DirectiveFactory)
+    unit = factory.SubFactory(UnitFactory)
+
+
+class TaskAnswerFactory(DjangoModelFactory):
+    class Meta:
+        model = TaskAnswer
+
+    task = factory.SubFactory(DirectiveTaskFactory)
+    unit = factory.SubFactory(UnitFactory)
+
+
+FACTORIES.update({
+    Directive: DirectiveFactory,
+    Dispatch: DispatchFactory,
+    TaskAnswer: TaskAnswerFactory,
+})

@@ -1,0 +1,7 @@
+from . import views
+
+routes = [
+    ("directives", views.DirectiveViewSet, "directive"),
+    ("dispatches", views.DispatchViewSet, "dispatch"),
+    ("answers", views.TaskAnswerViewSet, "taskanswer"),
+]
