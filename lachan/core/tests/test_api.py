@@ -90,8 +90,10 @@ def test_root_lists_every_endpoint(users):
         "organizations/units", "organizations/groups", "organizations/contacts", "organizations/directory",
         "accounts/users", "inventory/systems", "inventory/hosts", "inventory/prefixes", "inventory/domains",
         "inventory/websites", "inventory/software",
-        "intel/feeds", "intel/unmapped", "intel/cases", "intel/imports", "intel/indicators", "intel/sightings",
-        "intel/asns", "intel/notifications",
+        "intel/feeds", "intel/unmapped", "intel/cases", "intel/imports", "intel/uploads", "intel/indicators",
+        "intel/sightings", "intel/asns", "intel/notifications",
+        "vulns/advisories", "vulns/findings", "vulns/scans", "vulns/campaigns", "vulns/answers",
+        "vulns/advisory-imports", "vulns/aliases", "vulns/sla",
     }
     assert set(endpoints) == expected
     assert {key.split("/")[0] for key in endpoints} == set(API_APPS)

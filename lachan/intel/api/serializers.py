@@ -9,6 +9,7 @@ from lachan.intel.models import (
     Case,
     Feed,
     FeedImport,
+    FeedUpload,
     Indicator,
     Notification,
     Sighting,
@@ -24,6 +25,14 @@ class CaseSerializer(ScopedModelSerializer):
         fields = ("id", "url", "display", "unit", "ip", "family", "status", "first_seen", "last_seen", "last_import",
                   "sightings_count", "reinfections", "cleaned_at", "cleaned_note", "closed_at", "closed_reason",
                   *TIMESTAMPS)
+        read_only_fields = fields
+
+
+class FeedUploadSerializer(ScopedModelSerializer):
+    class Meta:
+        model = FeedUpload
+        fields = ("id", "url", "display", "feed", "new_feed", "file_name", "size", "format", "dry_run", "status",
+                  "error", "result", "duplicate", "counts", "uploaded_by", "started", "finished", *TIMESTAMPS)
         read_only_fields = fields
 
 

@@ -5,6 +5,7 @@ routes = [
     ("unmapped", views.UnmappedIPViewSet, "unmappedip"),
     ("cases", views.CaseViewSet, "case"),
     ("imports", views.FeedImportViewSet, "feedimport"),
+    ("uploads", views.FeedUploadViewSet, "feedupload"),
     ("indicators", views.IndicatorViewSet, "indicator"),
     ("sightings", views.SightingViewSet, "sighting"),
     ("asns", views.AsnAssignmentViewSet, "asnassignment"),

@@ -13,6 +13,7 @@ from lachan.intel.models import (
     Case,
     Feed,
     FeedImport,
+    FeedUpload,
     Indicator,
     Notification,
     Sighting,
@@ -62,6 +63,15 @@ class FeedImportViewSet(ScopedReadOnlyViewSet):
     serializer_class = serializers.FeedImportSerializer
     filterset_class = filtersets.FeedImportFilterSet
     ordering_fields = ("started", "rows", "matched")
+
+
+class FeedUploadViewSet(ScopedReadOnlyViewSet):
+    """Files uploaded on the import page and the state of their background import."""
+
+    queryset = FeedUpload.objects.select_related("feed", "result", "uploaded_by")
+    serializer_class = serializers.FeedUploadSerializer
+    filterset_class = filtersets.FeedUploadFilterSet
+    ordering_fields = ("created", "status")
 
 
 class IndicatorViewSet(ScopedReadOnlyViewSet):
