@@ -226,6 +226,7 @@ class _Walker:
     def _walk(self):
         root_state = hidden.State()
         ancestors = []
+        keys = {}  # element_keys of the ancestors → how many ancestors have it (absent when none)
         # stack items: (element, parent state, block); an item of None closes the top element
         stack = [(self.root, root_state, None)]
         open_elements = []  # (element, state, block) of the elements being walked
@@ -234,6 +235,11 @@ class _Walker:
             if item is None:
                 el, state, block = open_elements.pop()
                 ancestors.pop()
+                for key in hidden.element_keys(el):
+                    if keys[key] == 1:
+                        del keys[key]
+                    else:
+                        keys[key] -= 1
                 if el.tag in BLOCK:
                     self._emit("\n", state, None)
                 parent_state, parent_block = (open_elements[-1][1], open_elements[-1][2]) if open_elements \
@@ -246,7 +252,7 @@ class _Walker:
                 self._emit(el.tail, parent_state, parent_block)
                 continue
             tag = tag.lower()
-            decls = hidden.merged_declarations(el, self.rules, ancestors)
+            decls = hidden.merged_declarations(el, self.rules, ancestors, keys)
             state = hidden.element_state(el, decls, parent_state)
             block = parent_block
             if state.reason and not parent_state.reason and len(self.f.hidden_blocks) < BLOCKS_MAX:
@@ -258,6 +264,8 @@ class _Walker:
                 continue
             open_elements.append((el, state, block))
             ancestors.append(el)
+            for key in hidden.element_keys(el):
+                keys[key] = keys.get(key, 0) + 1
             if tag in BLOCK:
                 self._emit("\n", state, None)
             self._emit(el.text, state, block)

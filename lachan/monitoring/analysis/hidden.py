@@ -53,11 +53,35 @@ def declarations(style):
     return out
 
 
+def element_keys(el):
+    """What an element offers to selectors: its tag, ``#id`` and ``.class`` keys."""
+    keys = [el.tag]
+    ident = el.get("id")
+    if ident:
+        keys.append("#" + ident)
+    classes = el.get("class")
+    if classes:
+        keys.extend("." + c for c in classes.split())
+    return keys
+
+
+def _key(compound):
+    _, tag, ident, classes = compound
+    if ident:
+        return "#" + ident
+    if classes:
+        return "." + min(classes)
+    return None if tag == "*" else tag
+
+
 class Rule:
-    __slots__ = ("chain", "decls", "order", "specificity")
+    __slots__ = ("chain", "decls", "order", "required", "specificity")
 
     def __init__(self, chain, decls, order):
         self.chain = chain  # compounds, last one the subject: [(combinator, tag, id, classes)]
+        # one key per ancestor compound: a rule whose keys are not all among the element's ancestors cannot
+        # match (the "bloom filter" browsers use), which spares walking up for most rules
+        self.required = tuple(k for k in map(_key, chain[:-1]) if k)
         self.decls = decls
         self.order = order
         ids = sum(1 for c in chain if c[2])
@@ -141,7 +165,9 @@ class RuleIndex:
                 self.any.append(rule)
         self.empty = not rules
 
-    def matching(self, el, ancestors):
+    def matching(self, el, ancestors, ancestor_keys=None):
+        """Rules matching ``el`` (its ``ancestors`` from the root down; ``ancestor_keys``, when given, counts
+        the ``element_keys`` of those ancestors), least specific first."""
         if self.empty:
             return []
         candidates = list(self.any)
@@ -153,6 +179,9 @@ class RuleIndex:
         classes = frozenset(classes.split()) if classes else frozenset()
         for cls in classes:
             candidates += self.by_class.get(cls, ())
+        if ancestor_keys is not None:
+            candidates = [r for r in candidates if not r.required or
+                          (r.required[-1] in ancestor_keys and all(k in ancestor_keys for k in r.required))]
         found = [r for r in candidates if _matches(r.chain, el, classes, ancestors)]
         found.sort(key=lambda r: r.specificity)
         return found
@@ -228,6 +257,9 @@ class State:
         self.reason = None
 
 
+_COLOUR_ONLY = frozenset({"color", "background", "background-color"})
+
+
 def _fixed_reason(el, decls):
     if el.get("hidden") is not None:
         return "hidden attribute"
@@ -243,13 +275,15 @@ def _fixed_reason(el, decls):
         for prop in ("height", "width", "max-height", "max-width"):
             if prop in decls and _tiny(decls[prop]):
                 return f"{prop}:{decls[prop]} with overflow:hidden"
+    if len(decls) <= 2 and not decls.keys() - _COLOUR_ONLY:
+        return None  # colours only: nothing below applies
     clip = decls.get("clip", "")
     if clip.startswith("rect") and all((_px(n) or 0) <= 1 for n in re.findall(r"-?\d*\.?\d+\w*", clip)):
         return "clip:rect(0 0 0 0)"
-    if re.search(r"inset\(\s*(50|100)%", decls.get("clip-path", "")):
+    if "clip-path" in decls and re.search(r"inset\(\s*(50|100)%", decls["clip-path"]):
         return "clip-path:inset"
     transform = decls.get("transform", "")
-    if re.search(r"scale[xy]?\(\s*0(\.0+)?\s*[,)]", transform):
+    if transform and re.search(r"scale[xy]?\(\s*0(\.0+)?\s*[,)]", transform):
         return "transform:scale(0)"
     for shift in re.findall(r"translate[xy]?\(\s*(-\d[^,)]*)", transform):
         if (_px(shift) or 0) <= OFFSCREEN_PX:
@@ -310,9 +344,9 @@ def style_rules(root):
     return RuleIndex(rules)
 
 
-def merged_declarations(el, index, ancestors):
+def merged_declarations(el, index, ancestors, ancestor_keys=None):
     decls = {}
-    for rule in index.matching(el, ancestors):
+    for rule in index.matching(el, ancestors, ancestor_keys):
         decls.update(rule.decls)
     inline = el.get("style")
     if inline:

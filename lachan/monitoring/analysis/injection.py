@@ -8,6 +8,8 @@ the baseline never linked to, scripts and frames from new sites, new hidden exte
 the last page judged good, so what it already had is not reported again (except gambling, which is).
 """
 
+from functools import lru_cache
+
 from . import lexicon
 from .extract import host_of
 from .findings import Finding, gettext_noop
@@ -16,11 +18,16 @@ from .sites import COMMON_SITES, is_external, is_unrelated, site_of
 NEW_SITES_MEDIUM = 4
 NEW_SITES_HIGH = 10
 HIDDEN_LINKS_MEDIUM = 3
-VISIBLE_TEXT_SCORE = 9  # visible gambling text, without links: this much, or two strong terms
+VISIBLE_TEXT_SCORE = 9  # visible gambling text, without links: distinct terms weighing this, or two strong
 
 
 def _link_hits(link):
-    return list(lexicon.url_hits(link.href)) + lexicon.find_terms(link.text)
+    return _hits(link.href, link.text)
+
+
+@lru_cache(maxsize=8192)
+def _hits(href, text):
+    return tuple(lexicon.url_hits(href)) + tuple(lexicon.find_terms(text))
 
 
 def _link_item(link, hits=()):
@@ -68,13 +75,15 @@ def _gambling(current, baseline):
             "gambling_injection", "high", gettext_noop("%(count)s visible links to gambling sites."),
             {"count": len(visible)}, links=visible))
     title_hits = lexicon.find_terms(current.title)
+    # distinct terms: an archive repeating one arrest report ("cá độ") is not spam
     strong = sum(1 for term in current.gambling if lexicon.weight_of(term) >= lexicon.STRONG)
-    before = baseline.gambling_score if baseline is not None else 0
+    distinct = sum(lexicon.weight_of(term) for term in current.gambling)
+    before = sum(lexicon.weight_of(term) for term in baseline.gambling) if baseline is not None else 0
     if lexicon.score(title_hits) >= lexicon.SPAM_SCORE and (baseline is None or not lexicon.is_spam(baseline.title)):
         findings.append(Finding.make("gambling_injection", "high",
                                      gettext_noop("The page title advertises gambling."),
                                      title=current.title, terms=sorted({h.term for h in title_hits})))
-    elif (current.gambling_score >= VISIBLE_TEXT_SCORE or strong >= 2) and current.gambling_score >= before + 3 \
+    elif (distinct >= VISIBLE_TEXT_SCORE or strong >= 2) and distinct >= before + lexicon.SPAM_SCORE \
             and not visible:
         findings.append(Finding.make(
             "gambling_injection", "medium", gettext_noop("The visible text advertises gambling (%(terms)s)."),

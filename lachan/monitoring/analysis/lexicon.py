@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 STRONG, MEDIUM, WEAK = 3, 2, 1
 SPAM_SCORE = 3  # a text scoring this much is gambling spam
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"))
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e\u034f]+")
 _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "0": "o", "1": "i", "$": "s"})
 _MARKS = re.compile(r"[\u0300-\u036f]+")
 _D = str.maketrans({"đ": "d"})
@@ -109,55 +109,87 @@ def _spelled(spelling, letter):
     return rf"(?<!{letter})(?:{compact}|{spaced})(?!{letter})"
 
 
-def _alternation(entries, letter):
-    groups, names = [], {}
-    for i, (term, weight, spellings) in enumerate(entries):
-        longest_first = sorted(spellings, key=len, reverse=True)
-        groups.append(f"(?P<t{i}>" + "|".join(_spelled(s, letter) for s in longest_first) + ")")
-        names[f"t{i}"] = (term, weight)
-    return re.compile("|".join(groups)), names
+class _Spelling:
+    __slots__ = ("compact", "pattern", "term", "weight")
+
+    def __init__(self, spelling, term, weight, letter):
+        self.compact = spelling.replace(" ", "")
+        self.pattern = _spelled(spelling, letter)
+        self.term, self.weight = term, weight
+
+
+def _spellings(entries, letter):
+    out = [_Spelling(s, term, weight, letter) for term, weight, spellings in entries for s in spellings]
+    return sorted(out, key=lambda sp: len(sp.compact), reverse=True)  # longest first in an alternation
 
 
 _ASCII_LETTER = "[a-z0-9]"
-_FOLDED_RE, _FOLDED_NAMES = _alternation([(t, w, s) for t, w, s in FOLDED_TERMS], _ASCII_LETTER)
+_FOLDED = _spellings([(t, w, s) for t, w, s in FOLDED_TERMS], _ASCII_LETTER)
 # Accented text: a letter is any word character, so ASCII "lo de" never matches inside "lo để".
-_ACCENTED_RE, _ACCENTED_NAMES = _alternation([(t, w, a + s) for t, w, a, s in ACCENTED_TERMS], r"\w")
+_ACCENTED = _spellings([(t, w, a + s) for t, w, a, s in ACCENTED_TERMS], r"\w")
 _BRAND_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(b).replace(r"\ ", r"\s?") for b in
                                                       sorted(BRANDS, key=len, reverse=True)) + r")(?![a-z0-9])")
-_QUICK = re.compile("|".join(sorted({w[:3] for _, _, s in FOLDED_TERMS for w in s} | {"nha", "no", "lo", "da", "ca",
-                                                                                      "ban", "xo", "link", "rong",
-                                                                                      "danh", "so"})))
+_BRAND_COMPACT = [b.replace(" ", "") for b in BRANDS]
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=512)
+def _regex(spellings):
+    """One alternation of the given spellings (a tuple, longest first), group ``i`` ↔ ``spellings[i]``."""
+    return re.compile("|".join(f"(?P<s{i}>{sp.pattern})" for i, sp in enumerate(spellings)))
+
+
+def _search(form, spellings):
+    """Hits of ``spellings`` in ``form``. A spelling can only match where its letters stand with nothing
+    but separators between them, so the text with separators removed must contain it: the regex is built
+    from those few spellings only (most texts contain none, and skip the regex)."""
+    squeezed = _SEPARATORS.sub("", form)
+    present = tuple(sp for sp in spellings if sp.compact in squeezed)
+    if not present:
+        return []
+    hits = []
+    for match in _regex(present).finditer(form):
+        sp = present[int(match.lastgroup[1:])]
+        hits.append(Hit(sp.term, sp.weight, match.group()))
+    return hits
 
 
 def accent_form(text):
     """NFKC, case folded, invisible characters dropped, leetspeak undone; diacritics kept (NFC)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
+    if text.isascii():
+        return text.lower().translate(_LEET)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
     return unicodedata.normalize("NFC", text.translate(_LEET))
+
+
+def _strip_marks(text):
+    if text.isascii():
+        return text
+    return _MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_D)
 
 
 def fold(text):
     """``accent_form`` without diacritics: ``Cá Cược`` → ``ca cuoc``; ``đ`` → ``d``."""
-    return _MARKS.sub("", unicodedata.normalize("NFD", accent_form(text))).translate(_D)
+    return _strip_marks(accent_form(text))
 
 
 def _raw_fold(text):
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE)
-    return _MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_D)
+    if text.isascii():
+        return text.lower()
+    return _strip_marks(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold()))
 
 
 def find_terms(text):
     """Every lexicon hit in ``text``, in no particular order."""
     if not text:
         return []
-    hits = []
     accented = accent_form(text)
-    folded = _MARKS.sub("", unicodedata.normalize("NFD", accented)).translate(_D)
-    for regex, names, form in ((_FOLDED_RE, _FOLDED_NAMES, folded), (_ACCENTED_RE, _ACCENTED_NAMES, accented)):
-        for match in regex.finditer(form):
-            term, weight = names[match.lastgroup]
-            hits.append(Hit(term, weight, match.group()))
-    raw = _raw_fold(text) if any(c.isdigit() for c in text) else folded
-    hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group()) for m in _BRAND_RE.finditer(raw))
+    folded = _strip_marks(accented)
+    hits = _search(folded, _FOLDED) + _search(accented, _ACCENTED)
+    raw = _raw_fold(text) if any(c.isdigit() or c in "@$" for c in text) else folded  # leetspeak kept
+    squeezed = _SEPARATORS.sub("", raw)
+    if any(b in squeezed for b in _BRAND_COMPACT):
+        hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group()) for m in _BRAND_RE.finditer(raw))
     return hits
 
 
