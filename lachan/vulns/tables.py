@@ -25,7 +25,7 @@ def severity_badge(record):
 
 
 def kev_badge(value):
-    return format_html('<span class="badge text-bg-danger">KEV</span>') if value else ""
+    return format_html('<span class="badge text-bg-danger">{}</span>', "KEV") if value else ""
 
 
 class AdvisoryTable(ObjectTable):
