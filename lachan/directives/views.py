@@ -290,6 +290,9 @@ class DispatchAcknowledgeView(ObjectPage):
     model = Dispatch
     action = CHANGE
 
+    def get(self, request, pk):
+        return redirect(self.get_object(pk).get_absolute_url())
+
     def post(self, request, pk):
         dispatch = self.get_object(pk)
         services.dispatch_acknowledge(dispatch=dispatch, by=request.user)
