@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lachan.accounts.choices import Role
 from lachan.core.models import ScopedModel
@@ -78,8 +79,8 @@ class AdvisoryImport(ScopedModel):
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     format = models.CharField(_("format"), max_length=50, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.DONE)
-    created_count = models.PositiveIntegerField(_("created"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    created_count = models.PositiveIntegerField(pgettext_lazy("count", "created"), default=0)
+    updated_count = models.PositiveIntegerField(pgettext_lazy("count", "updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     errors = models.PositiveIntegerField(_("errors"), default=0)
     error = models.TextField(_("error"), blank=True)
