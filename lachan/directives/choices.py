@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DocType(models.TextChoices):
     CONG_VAN = "cong_van", _("Official letter")
     KE_HOACH = "ke_hoach", _("Plan")
     QUYET_DINH = "quyet_dinh", _("Decision")
-    CHI_THI = "chi_thi", _("Directive")
+    CHI_THI = "chi_thi", pgettext_lazy("document type", "Directive")
     THONG_BAO = "thong_bao", _("Notice")
     BAO_CAO = "bao_cao", _("Report")
     TO_TRINH = "to_trinh", _("Submission")
