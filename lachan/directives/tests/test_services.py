@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from lachan.accounts.choices import Role
@@ -114,7 +115,8 @@ def test_live_check_follows_an_open_botnet_case(flow, tree, users):
     checks = matrix(flow, users["coordinator"]).checks
     assert checks[(tree["a"].pk, task.pk)][0] is True
     CaseFactory(unit=tree["a1"], ip="192.0.2.5", status="open")
-    checks = matrix(flow, users["coordinator"]).checks
+    with translation.override("en"):
+        checks = matrix(flow, users["coordinator"]).checks
     assert checks[(tree["a"].pk, task.pk)] == (False, "1 open botnet case(s)")
     assert checks[(tree["b"].pk, task.pk)][0] is True
 
@@ -134,7 +136,7 @@ def test_nothing_stored_on_a_bad_file(tree, users, content, name, settings, tmp_
 @pytest.mark.django_db
 def test_too_large_file_is_refused(tree, users, settings):
     settings.DIRECTIVES_SOURCE_MAX_BYTES = 1000
-    with pytest.raises(ValidationError, match="too large"):
+    with translation.override("en"), pytest.raises(ValidationError, match="too large"):
         services.directive_import(io.BytesIO(b"a" * 2000), by=users["coordinator"], unit=tree["root"],
                                   filename="big.txt")
     assert Directive.objects.count() == 0

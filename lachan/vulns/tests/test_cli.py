@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from lachan.testing.factories import HostFactory, SoftwareFactory
 from lachan.vulns import services
@@ -74,7 +75,8 @@ def test_match_json_and_software_update_closes(tree):
     # The software is updated: the finding closes as fixed, with a timeline note.
     type(software).objects.filter(pk=software.pk).update(version="2.4.51",
                                                          cpe="cpe:2.3:a:apache:http_server:2.4.51:*:*:*:*:*:*:*")
-    assert json.loads(run("match", "--json"))["closed"] == 1
+    with translation.override("en"):
+        assert json.loads(run("match", "--json"))["closed"] == 1
     finding.refresh_from_db()
     assert finding.status == FindingStatus.FIXED and "no longer matches" in finding.timeline[-1]["note"]
 
