@@ -41,7 +41,6 @@ prefix — the demo's — are matched; unregistered ones are still counted as bo
 ``INTEL_UPLOAD_MAX_BYTES`` (2 GiB, the upload page).
 """
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -55,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.core.audit import acting_as
+from lachan.core.files import file_digest
 from lachan.core.scope import CHANGE, can
 
 from .choices import ACTIVE_CASE_STATUSES, CaseStatus, ImportStatus, UploadStatus
@@ -243,23 +243,6 @@ def read_plan(source, *, format=None, source_tz=None, mapping=None):
 
 
 # --- the import -------------------------------------------------------------------------------------------
-
-
-def file_digest(file):
-    """(sha256 hex, size) of a path, an UploadedFile or a binary stream (rewound afterwards)."""
-    digest, size = hashlib.sha256(), 0
-    if isinstance(file, str | Path):
-        with open(file, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        return digest.hexdigest(), size
-    chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-    for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
-    file.seek(0)
-    return digest.hexdigest(), size
 
 
 def _detect(file, name):

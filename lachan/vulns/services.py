@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from lachan.accounts.choices import ADMIN_ROLES
 from lachan.core.audit import acting_as
+from lachan.core.files import file_digest
 from lachan.core.scope import CHANGE, user_role
 
 from . import sla
@@ -70,23 +71,6 @@ def cvss_preference():
     if not value:
         return CVSS_PREFERENCE
     return tuple(v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip())
-
-
-def file_digest(file):
-    """(sha256 hex, size) of a path or a binary stream (rewound afterwards)."""
-    digest, size = hashlib.sha256(), 0
-    if isinstance(file, str | Path):
-        with open(file, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        return digest.hexdigest(), size
-    chunks = file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-    for chunk in chunks:
-        digest.update(chunk)
-        size += len(chunk)
-    file.seek(0)
-    return digest.hexdigest(), size
 
 
 def _name_of(file, file_name=None):
