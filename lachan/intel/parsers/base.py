@@ -28,6 +28,7 @@ from itertools import compress, repeat
 from django.utils.translation import gettext as _
 
 from lachan.core import tabular
+from lachan.core.streams import ReplayStream
 from lachan.intel.events import EventBatch
 
 HEAD_BYTES = 1 << 16
@@ -103,30 +104,6 @@ def wrong_columns(line, expected, found):
 
 # --- input ---------------------------------------------------------------------------------------
 
-class _Replay(io.RawIOBase):
-    """A binary stream whose first bytes were already read: serves them again, then the rest."""
-
-    def __init__(self, head, rest):
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        if not data:
-            return 0
-        n = len(data)
-        buffer[:n] = data
-        return n
-
-
 class Input:
     """An opened feed: ``head`` (the first bytes), ``name`` (file name, for detection) and the stream."""
 
@@ -162,7 +139,7 @@ class Input:
         if self.seekable:
             self.stream.seek(self._start)
             return self.stream
-        return io.BufferedReader(_Replay(self.head, self.stream), buffer_size=HEAD_BYTES)
+        return io.BufferedReader(ReplayStream(self.head, self.stream), buffer_size=HEAD_BYTES)
 
     def seekable_binary(self):
         """A seekable binary file (openpyxl needs one): the stream itself, or a spooled copy."""

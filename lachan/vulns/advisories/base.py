@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import ijson
 from django.utils.translation import gettext as _
 
+from lachan.core.streams import ReplayStream
+
 HEAD_BYTES = 64 * 1024
 READ_BYTES = 64 * 1024
 KEEP_BYTES = 1024 * 1024  # a broken file up to this size gets an exact line/column
@@ -52,27 +54,6 @@ class AdvisoryParseError(ValueError):
 
 
 # --- opening ---------------------------------------------------------------------------------------
-
-
-class _Replay(io.RawIOBase):
-    """The bytes already read (``head``) followed by the rest of ``stream``."""
-
-    def __init__(self, head, stream):
-        self.head = memoryview(head)
-        self.stream = stream
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self.head:
-            n = min(len(buffer), len(self.head))
-            buffer[:n] = self.head[:n]
-            self.head = self.head[n:]
-            return n
-        data = _read(self.stream, len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _read(stream, size):
@@ -126,12 +107,12 @@ def open_input(source, filename=""):
     try:
         magic = _read_exactly(raw, 2)
         compressed = magic == _GZIP_MAGIC
-        stream = io.BufferedReader(_Replay(magic, raw), READ_BYTES)
+        stream = io.BufferedReader(ReplayStream(magic, raw, _read), READ_BYTES)
         if compressed:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")
             to_close.append(stream)
         head = _read_exactly(stream, HEAD_BYTES)
-        stream = io.BufferedReader(_Replay(head, stream), READ_BYTES)
+        stream = io.BufferedReader(ReplayStream(head, stream, _read), READ_BYTES)
     except BaseException:
         for closable in reversed(to_close):
             closable.close()

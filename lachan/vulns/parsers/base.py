@@ -18,6 +18,7 @@ import tempfile
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from lachan.core.streams import ReplayStream
 from lachan.vulns.records import SEVERITIES, severity_from_score
 
 HEAD_BYTES = 1 << 16
@@ -43,28 +44,6 @@ class ScanParseError(ValueError):
 
 
 # --- input -------------------------------------------------------------------------------------------
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream whose first bytes were already read: serves them again, then the rest."""
-
-    def __init__(self, head, rest):
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        return n
 
 
 class _Encoded(io.RawIOBase):
@@ -137,7 +116,7 @@ class Source:
             raise ScanParseError(_("This stream cannot be read twice."))
         self._fresh = False
         rest = _Encoded(self._stream) if self._text else self._stream
-        return io.BufferedReader(_Prefixed(self.head, rest), buffer_size=HEAD_BYTES)
+        return io.BufferedReader(ReplayStream(self.head, rest), buffer_size=HEAD_BYTES)
 
     def rewindable(self):
         """Make ``open()`` callable more than once (a pipe or an upload without ``seek`` is spooled)."""

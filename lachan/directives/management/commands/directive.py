@@ -9,7 +9,9 @@ person. It never opens the database. A file that is not a document stops the com
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from lachan.core.commands import SubcommandCommand
 
 
 def add_parse_arguments(parser):
@@ -72,15 +74,9 @@ SUBCOMMANDS = {
 }
 
 
-class Command(BaseCommand):
+class Command(SubcommandCommand):
+    subcommands = SUBCOMMANDS
     help = "Official letters (directives). 'directive parse FILE [--json]': the fields read from a letter."
     requires_system_checks = []  # parse never touches the database
     requires_migrations_checks = False
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-        for name, (add_arguments, _run, help_text) in SUBCOMMANDS.items():
-            add_arguments(sub.add_parser(name, help=help_text))
-
-    def handle(self, *args, subcommand, **options):
-        SUBCOMMANDS[subcommand][1](self, **options)

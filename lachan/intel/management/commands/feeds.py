@@ -41,8 +41,10 @@ import json as jsonlib
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+
+from lachan.core.commands import SubcommandCommand
 
 BAD_ROWS_SHOWN = 20
 
@@ -688,16 +690,10 @@ SUBCOMMANDS = {
 }
 
 
-class Command(BaseCommand):
+class Command(SubcommandCommand):
+    subcommands = SUBCOMMANDS
     help = ("Botnet and IoC feeds. 'feeds match --prefixes PREFIXES.csv FILE [--format F] [--json] "
             "[--out MATCHES.csv]': which unit owns each IP of a feed, from a prefix,unit list, without the database.")
     requires_system_checks = []  # feeds match never touches the database; checks could
     requires_migrations_checks = False
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-        for name, (add_arguments, _run, help_text) in SUBCOMMANDS.items():
-            add_arguments(sub.add_parser(name, help=help_text))
-
-    def handle(self, *args, subcommand, **options):
-        SUBCOMMANDS[subcommand][1](self, **options)

@@ -19,8 +19,10 @@ import json as jsonlib
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+
+from lachan.core.commands import SubcommandCommand
 
 
 def _user(username):
@@ -144,14 +146,8 @@ SUBCOMMANDS = {
 }
 
 
-class Command(BaseCommand):
+class Command(SubcommandCommand):
+    subcommands = SUBCOMMANDS
     help = ("Vulnerabilities: 'vulns import-advisories FILE...', 'vulns import-scan FILE [--format F] --unit CODE', "
             "'vulns match [--json]'.")
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-        for name, (add_arguments, _run, help_text) in SUBCOMMANDS.items():
-            add_arguments(sub.add_parser(name, help=help_text))
-
-    def handle(self, *args, subcommand, **options):
-        SUBCOMMANDS[subcommand][1](self, **options)
