@@ -8,7 +8,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from lachan.intel.notify import FOCAL_ROLE, recipients_for
+from lachan.organizations.selectors import FOCAL_ROLE, recipients_for
 
 from .models import Dispatch, TaskAnswer
 

@@ -8,7 +8,6 @@ the job runs twice or in two workers; a failed delivery is retried by running th
 """
 
 import logging
-import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -18,43 +17,16 @@ from django.utils import timezone, translation
 
 from lachan.core import tabular
 from lachan.core.exports import format_cell
-from lachan.organizations.models import Contact, Unit
+from lachan.organizations.models import Unit
+from lachan.organizations.selectors import FOCAL_ROLE, ON_DUTY_ROLE, recipients_for
 
 from .choices import CaseStatus, NotificationChannel, NotificationStatus
 from .models import FeedImport, Notification, Sighting
 
 logger = logging.getLogger("lachan.intel")
 
-FOCAL_ROLE = "security_focal"
-ON_DUTY_ROLE = "on_duty"
 CSV_HEADER = ["ip", "family", "seen_utc", "rows_in_file", "port", "protocol", "destination", "asn", "case_status",
               "reinfections"]
-
-
-def contact_emails(unit, role):
-    """E-mail addresses of the unit's contacts having ``role`` (Contact.roles is comma-separated)."""
-    emails = []
-    for contact in Contact.objects.filter(unit=unit, roles__contains=role):
-        if role not in contact.role_list:
-            continue
-        for email in re.split(r"[,;\s]+", contact.emails):
-            if "@" in email and email not in emails:
-                emails.append(email)
-    return emails
-
-
-def recipients_for(unit, roles):
-    """``(emails, via)``: the addresses of the unit's contacts having the first of ``roles`` that has any;
-    a unit that declared none (a school without a focal point) is reached through its nearest ancestor
-    that did — ``via`` is then that ancestor (None when the unit's own contacts are used, or nobody)."""
-    chain = [int(pk) for pk in unit.path.strip("/").split("/") if pk][::-1] or [unit.pk]
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=chain)}
-    for pk in chain:
-        for role in roles:
-            emails = contact_emails(units.get(pk, unit), role)
-            if emails:
-                return emails, (None if pk == unit.pk else units[pk])
-    return [], None
 
 
 def attachment_csv(sightings):
