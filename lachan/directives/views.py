@@ -1,9 +1,8 @@
-import logging
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,8 +18,6 @@ from .checks import CHECKS, run_check
 from .choices import MatchDecision
 from .matrix_render import matrix_html, matrix_sheet
 from .models import Directive, Dispatch, RecipientMatch, TaskAnswer
-
-logger = logging.getLogger("lachan.directives")
 
 
 class ReadOnlyMixin:
@@ -353,14 +350,11 @@ class TaskAnswerEditView(ObjectPage):
         return self.render_page(answer, form)
 
 
-class TaskAnswerEvidenceView(ObjectPage):
-    """Download an answer's evidence file: the answering unit, its ancestors and the issuing side (logged)."""
+class TaskAnswerEvidenceView(generic.ObjectFileView):
+    """Download an answer's evidence file: the answering unit, its ancestors and the issuing side (audited)."""
 
     model = TaskAnswer
+    file_field = "evidence"
 
-    def get(self, request, pk):
-        answer = self.get_object(pk)
-        if not answer.evidence:
-            raise Http404
-        logger.info("evidence of answer %s downloaded by %s", answer.pk, request.user.username)
-        return FileResponse(answer.evidence.open("rb"), as_attachment=True, filename=answer.evidence_name or "evidence")
+    def file_name(self, obj):
+        return obj.evidence_name or "evidence"

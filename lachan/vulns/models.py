@@ -339,6 +339,8 @@ class CampaignAnswer(ScopedModel):
                                     on_delete=models.SET_NULL, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
+    detail_hidden_fields = ("evidence",)  # a download link instead of the stored path
+
     class Meta:
         ordering = ["campaign", "unit__path"]
         verbose_name = _("campaign answer")

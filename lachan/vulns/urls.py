@@ -15,6 +15,7 @@ urlpatterns = [
     path("aliases/queue/", views.AliasQueueView.as_view(), name="alias_queue"),
     path("campaigns/add/", views.WarningCampaignCreateView.as_view(), name="warningcampaign_add"),
     path("answers/<int:pk>/answer/", views.CampaignAnswerView.as_view(), name="campaignanswer_answer"),
+    path("answers/<int:pk>/evidence/", views.CampaignAnswerEvidenceView.as_view(), name="campaignanswer_evidence"),
     *crud_urls("advisories", "advisory", list_view=views.AdvisoryListView, detail_view=views.AdvisoryDetailView),
     *crud_urls("advisory-imports", "advisoryimport", list_view=views.AdvisoryImportListView,
                detail_view=views.AdvisoryImportDetailView),

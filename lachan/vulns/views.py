@@ -392,6 +392,13 @@ class CampaignAnswerDetailView(ReadOnlyMixin, generic.ObjectDetailView):
         return {"answer_form": forms.AnswerForm() if may_answer else None}
 
 
+class CampaignAnswerEvidenceView(generic.ObjectFileView):
+    """Download a campaign answer's evidence file (the answering unit, its ancestors, coordinators; audited)."""
+
+    model = CampaignAnswer
+    file_field = "evidence"
+
+
 class CampaignAnswerView(LoginRequiredMixin, View):
     """A unit answers a campaign: acknowledged, patched, or not affected (with a note), evidence optional."""
 

@@ -1,12 +1,15 @@
 """NetBox-style generic views. Every queryset goes through ``restrict(user, action)``;
 a view never reaches an object outside the user's scope (404, not 403, so nothing leaks)."""
 
+from pathlib import Path
+
+from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import select_template
 from django.utils.translation import gettext as _
@@ -106,6 +109,24 @@ def _display_fields(obj):
             continue
         rows.append((field.verbose_name, ", ".join(str(o) for o in getattr(obj, field.name).all()), field))
     return rows
+
+
+class ObjectFileView(ObjectViewMixin, View):
+    """Download the file held in ``file_field`` of one object the user may see (404 outside the scope or
+    when there is no file). Every download is an "access" entry of the audit trail (who, when, which)."""
+
+    file_field = None
+
+    def file_name(self, obj):
+        return Path(getattr(obj, self.file_field).name).name
+
+    def get(self, request, pk):
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        stored = getattr(obj, self.file_field)
+        if not stored:
+            raise Http404
+        accessed.send(obj.__class__, instance=obj)
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=self.file_name(obj) or "file")
 
 
 class ObjectEditView(ObjectViewMixin, View):

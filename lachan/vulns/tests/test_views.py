@@ -114,6 +114,34 @@ def test_campaign_create_and_answer(client_for, users, tree, two_findings):
 
 
 @pytest.mark.django_db
+def test_campaign_evidence_is_downloaded_within_the_scope_and_audited(client_for, users, tree, two_findings,
+                                                                      settings, tmp_path):
+    from auditlog.models import LogEntry
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lachan.vulns.models import CampaignAnswer
+
+    settings.MEDIA_ROOT = tmp_path
+    client_for(users["coordinator"]).post(reverse("vulns:warningcampaign_add"), {"title": "Log4Shell",
+                                                                                   "cve_ids": "CVE-2021-44228"})
+    answer_a = CampaignAnswer.objects.get(unit=tree["a"])
+    member_a = client_for(users["member_a"])
+    proof = SimpleUploadedFile("bien-ban-va-loi.txt", "Đã cập nhật log4j 2.17.1".encode(), content_type="text/plain")
+    member_a.post(reverse("vulns:campaignanswer_answer", args=[answer_a.pk]),
+                  {"status": "patched", "note": "ok", "evidence": proof})
+    url = reverse("vulns:campaignanswer_evidence", args=[answer_a.pk])
+    assert url in member_a.get(answer_a.get_absolute_url()).content.decode()
+    response = member_a.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).decode() == "Đã cập nhật log4j 2.17.1"
+    assert "bien-ban-va-loi.txt" in response["Content-Disposition"]
+    assert client_for(users["member_b"]).get(url).status_code == 404
+    assert client_for(users["coordinator"]).get(url).status_code == 200
+    accesses = LogEntry.objects.get_for_object(answer_a).filter(action=LogEntry.Action.ACCESS)
+    assert sorted(e.actor.username for e in accesses) == sorted([users["member_a"].username,
+                                                                  users["coordinator"].username])
+
+
+@pytest.mark.django_db
 def test_alias_queue_suggests_and_confirms(client_for, users, tree):
     from lachan.testing.factories import SoftwareFactory
     from lachan.vulns.models import SoftwareAlias
