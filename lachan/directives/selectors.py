@@ -106,12 +106,16 @@ def matrix(directive, user, *, group=None, status=None, overdue=False, with_chec
         rows = [r for r in rows if any(c.overdue for c in r.cells)]
     checks = {}
     if with_checks:
+        units = [row.unit for row in rows]
+        results = {}  # one run per check key, for every unit of the page at once
         for task in tasks:
             entry = CHECKS.get(task.check_key or "")
             if entry is None:
                 continue
+            if task.check_key not in results:
+                results[task.check_key] = entry[1](units)
             for row in rows:
-                checks[(row.unit.pk, task.pk)] = entry[1](row.unit)
+                checks[(row.unit.pk, task.pk)] = results[task.check_key][row.unit.pk]
     return Matrix(directive=directive, tasks=tasks, rows=rows, checks=checks)
 
 

@@ -122,6 +122,28 @@ def test_live_check_follows_an_open_botnet_case(flow, tree, users):
 
 
 @pytest.mark.django_db
+def test_live_checks_cost_one_query_per_check_whatever_the_number_of_units(flow, tree, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lachan.testing.factories import UnitFactory
+
+    task_1, task_2 = flow.tasks.get(ordinal=1), flow.tasks.get(ordinal=2)
+    services.directive_update(flow, by=users["coordinator"], tasks=[
+        {"id": task_1.pk, "check_key": "no_open_botnet_case"}, {"id": task_2.pk, "check_key": "has_security_focal"}])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            matrix(flow, users["coordinator"])
+        return len(captured)
+
+    few = queries()
+    extra = [UnitFactory(parent=tree["root"]) for _ in range(5)]
+    services.directive_dispatch(directive=flow, units=extra, by=users["coordinator"])
+    assert queries() == few
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("content,name", [(b"", "empty.txt"), (b"\x00\x01\x02\xff" * 500, "garbage.pdf"),
                                           (b"hello world, nothing official here", "note.txt"),
                                           (b"x", "letter.exe")])
