@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/recipients/", views.DirectiveRecipientsView.as_view(), name="directive_recipients"),
     path("<int:pk>/dispatch/", views.DirectiveDispatchView.as_view(), name="directive_dispatch"),
     path("<int:pk>/matrix/", views.DirectiveMatrixView.as_view(), name="directive_matrix"),
+    path("<int:pk>/report/", views.DirectiveReportView.as_view(), name="directive_report"),
     path("<int:pk>/reissue/", views.DirectiveReissueView.as_view(), name="directive_reissue"),
     path("inbox/<int:pk>/acknowledge/", views.DispatchAcknowledgeView.as_view(), name="dispatch_acknowledge"),
     path("answers/<int:pk>/answer/", views.TaskAnswerEditView.as_view(), name="taskanswer_answer"),

@@ -13,7 +13,7 @@ from lachan.core.scope import CHANGE, VIEW, can
 from lachan.core.views import generic
 from lachan.organizations.models import Unit
 
-from . import filtersets, forms, selectors, services, tables
+from . import filtersets, forms, report, selectors, services, tables
 from .checks import CHECKS, run_check
 from .choices import MatchDecision
 from .matrix_render import matrix_html, matrix_sheet
@@ -220,6 +220,17 @@ class DirectiveMatrixView(ObjectPage):
             raise Http404
         return render(request, "directives/directive_matrix.html",
                       {"object": directive, "matrix": matrix, "form": form, "table": matrix_html(matrix)})
+
+
+class DirectiveReportView(ObjectPage):
+    """The consolidated report (DOCX, Decree 30 layout) of what the user's matrix shows: same scope as the matrix."""
+
+    def get(self, request, pk):
+        directive = self.get_object(pk)
+        content = report.directive_report(directive, request.user)
+        response = HttpResponse(content, content_type=report.DOCX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(f"bao-cao-{directive.pk}", "docx")}"'
+        return response
 
 
 class DirectiveReissueView(ObjectPage):
