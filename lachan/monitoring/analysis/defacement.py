@@ -42,16 +42,41 @@ _WEAK_MARKERS = [
 ]
 _MARKER_RE = [(name, re.compile(rx), True) for name, rx in _STRONG_MARKERS] + \
              [(name, re.compile(rx), False) for name, rx in _WEAK_MARKERS]
+# Strings each marker's regex cannot match without (all of the first tuple's groups, each group by any of
+# its strings): a plain substring test over a page's text is far cheaper than a regex starting with \b,
+# so most markers are ruled out without running their regex.
+_NEEDS = {
+    "hacked by": (("by",), ("ck", "hekd")),
+    "defaced by": (("defaced",),),
+    "h4ck3d": (("h4ck3d", "xor", "x0r"),),
+    "pwned by": (("by",), ("wn",)),
+    "bị hack bởi": (("hack",),),
+    "files encrypted": (("encrypted",),),
+    "hacked": (("hacked",),),
+    "security team": (("cyber",),),
+    "owned by": (("owned",),),
+    "greetz": (("greet", "thanks"),),
+    "was here": (("here",),),
+    "security is low": (("security", "patch"),),
+}
+_RANSOM_NEEDS = ("bitcoin", "btc", "ransom", "decrypt", "wallet", "tien chuoc", "giai ma")
 _BTC = re.compile(r"(?<![a-z0-9])(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})(?![a-z0-9])")
 _RANSOM_WORDS = re.compile(r"\b(?:bitcoin|btc|ransom|decrypt|decryption|wallet|tien chuoc|giai ma)\b")
 STRONG_NAMES = frozenset(name for name, _ in _STRONG_MARKERS) | {"ransom note"}
 
 
-def find_markers(text):
-    """Defacement markers in ``text`` (names, strong ones as listed in ``STRONG_NAMES``)."""
-    folded = fold(text)
-    found = [name for name, regex, _ in _MARKER_RE if regex.search(folded)]
-    if _RANSOM_WORDS.search(folded) and (_BTC.search(text) or "encrypted" in found or "files encrypted" in found):
+def _possible(name, folded):
+    return all(any(s in folded for s in group) for group in _NEEDS[name])
+
+
+def find_markers(text, folded=None):
+    """Defacement markers in ``text`` (names, strong ones as listed in ``STRONG_NAMES``); ``folded`` is
+    ``lexicon.fold(text)`` when the caller has it already."""
+    if folded is None:
+        folded = fold(text)
+    found = [name for name, regex, _ in _MARKER_RE if _possible(name, folded) and regex.search(folded)]
+    if any(w in folded for w in _RANSOM_NEEDS) and _RANSOM_WORDS.search(folded) \
+            and (_BTC.search(text) or "encrypted" in found or "files encrypted" in found):
         found.append("ransom note")
     return found
 
@@ -95,7 +120,9 @@ def check(current, baseline):
     markers = [m for m in current.markers if baseline is None or m not in baseline.markers]
     strong = [m for m in markers if m in STRONG_NAMES]
     short = _short_page(current)
-    evidence = {"snippet": marker_snippet(current.title + "\n" + current.text), "markers": markers}
+    # evidence goes with markers only: the snippet (a fold of the whole text) is made when there are some
+    evidence = {"snippet": marker_snippet(current.title + "\n" + current.text) if markers else "",
+                "markers": markers}
     if baseline is None:
         if strong or (markers and short):
             findings.append(Finding.make("defacement_confirmed", "critical", gettext_noop(

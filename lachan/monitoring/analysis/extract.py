@@ -208,10 +208,11 @@ class _Walker:
         f.text_sketch = similarity.sketch(tokens, similarity.TEXT_SHINGLE)
         f.dom_sketch = similarity.sketch(self.dom_tokens, similarity.DOM_SHINGLE)
         f.element_count = len(self.dom_tokens)
-        hits = lexicon.find_terms(f.title + "\n" + f.text)
+        forms = lexicon.Forms(f.title + "\n" + f.text)  # folded once for the lexicon and the markers
+        hits = lexicon.find_terms(forms.text, forms)
         f.gambling = lexicon.terms(hits)
         f.gambling_score = lexicon.score(hits)
-        f.markers = find_markers(f.title + "\n" + f.text)
+        f.markers = find_markers(forms.text, forms.folded)
 
     def _emit(self, text, state, block):
         if not text:

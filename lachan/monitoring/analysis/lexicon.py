@@ -27,13 +27,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
+
 STRONG, MEDIUM, WEAK = 3, 2, 1
 SPAM_SCORE = 3  # a text scoring this much is gambling spam
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e\u034f]+")
-_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "0": "o", "1": "i", "$": "s"})
+# Leetspeak undone: one ASCII character for another, none of the targets a source, so a chain of
+# ``str.replace`` (C speed on any string) does what ``str.translate`` (a dict lookup per character) did.
+_LEET = (("4", "a"), ("@", "a"), ("3", "e"), ("0", "o"), ("1", "i"), ("$", "s"))
 _MARKS = re.compile(r"[\u0300-\u036f]+")
-_D = str.maketrans({"đ": "d"})
+_BIG = 512  # texts from this many characters on are folded and squeezed with numpy, shorter ones with re
 
 # (canonical term, weight, spellings). Folded terms: spellings without diacritics.
 FOLDED_TERMS = [
@@ -139,11 +143,48 @@ def _regex(spellings):
     return re.compile("|".join(f"(?P<s{i}>{sp.pattern})" for i, sp in enumerate(spellings)))
 
 
-def _search(form, spellings):
+def _codes(text):
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _text(codes):
+    return codes.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_SEPARATOR_TABLE = None
+
+
+def _separator_mask(codes):
+    """``[\\W_]`` for each code point, as a boolean array (a table for the BMP, re for the rest)."""
+    global _SEPARATOR_TABLE
+    if _SEPARATOR_TABLE is None:
+        table = np.ones(0x10000, dtype=bool)
+        bmp = "".join(map(chr, range(0x10000)))
+        for match in re.finditer(r"[^\W_]+", bmp):
+            table[match.start():match.end()] = False
+        _SEPARATOR_TABLE = table
+    mask = _SEPARATOR_TABLE[np.minimum(codes, 0xFFFF)]
+    astral = codes > 0xFFFF
+    if astral.any():
+        for code in np.unique(codes[astral]).tolist():
+            mask[codes == code] = _SEPARATORS.fullmatch(chr(code)) is not None
+    return mask
+
+
+def squeeze(form):
+    """``form`` without separators (``_SEPARATORS``): where a spelling's letters could stand together."""
+    if len(form) < _BIG or form.isascii():
+        return _SEPARATORS.sub("", form)
+    codes = _codes(form)
+    return _text(codes[~_separator_mask(codes)])
+
+
+def _search(form, spellings, squeezed=None):
     """Hits of ``spellings`` in ``form``. A spelling can only match where its letters stand with nothing
     but separators between them, so the text with separators removed must contain it: the regex is built
     from those few spellings only (most texts contain none, and skip the regex)."""
-    squeezed = _SEPARATORS.sub("", form)
+    if squeezed is None:
+        squeezed = squeeze(form)
     present = tuple(sp for sp in spellings if sp.compact in squeezed)
     if not present:
         return []
@@ -154,18 +195,37 @@ def _search(form, spellings):
     return hits
 
 
+def _leet(text):
+    for source, target in _LEET:
+        if source in text:
+            text = text.replace(source, target)
+    return text
+
+
+def _base_form(text):
+    """NFKC, case folded, invisible characters dropped (what every searched form starts from)."""
+    if text.isascii():
+        return text.lower()
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
 def accent_form(text):
     """NFKC, case folded, invisible characters dropped, leetspeak undone; diacritics kept (NFC)."""
     if text.isascii():
-        return text.lower().translate(_LEET)
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
-    return unicodedata.normalize("NFC", text.translate(_LEET))
+        return _leet(text.lower())
+    return unicodedata.normalize("NFC", _leet(_base_form(text)))
 
 
 def _strip_marks(text):
+    """Diacritics removed (NFD, combining marks U+0300-U+036F dropped), ``đ`` → ``d``."""
     if text.isascii():
         return text
-    return _MARKS.sub("", unicodedata.normalize("NFD", text)).translate(_D)
+    text = unicodedata.normalize("NFD", text)
+    if len(text) < _BIG:
+        return _MARKS.sub("", text).replace("đ", "d")
+    codes = _codes(text)
+    codes = codes[(codes < 0x300) | (codes > 0x36F)]
+    return _text(np.where(codes == 0x111, np.uint32(0x64), codes))
 
 
 def fold(text):
@@ -174,20 +234,43 @@ def fold(text):
 
 
 def _raw_fold(text):
-    if text.isascii():
-        return text.lower()
-    return _strip_marks(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    return _strip_marks(_base_form(text))
 
 
-def find_terms(text):
-    """Every lexicon hit in ``text``, in no particular order."""
+class Forms:
+    """The forms of one text the lexicon and the defacement markers search, each computed once.
+
+    ``raw`` is the folded text with leetspeak kept; ``folded`` (= ``fold(text)``) is ``raw`` with leetspeak
+    undone: removing diacritics commutes with the leetspeak replacements (ASCII characters for ASCII
+    characters, none of them combining), and NFD of NFC text is NFD of the text, so the two are computed
+    from one NFD pass instead of two.
+    """
+
+    __slots__ = ("accented", "folded", "raw", "text")
+
+    def __init__(self, text):
+        self.text = text
+        base = _base_form(text)
+        self.accented = _leet(base) if text.isascii() else unicodedata.normalize("NFC", _leet(base))
+        self.raw = _strip_marks(base)
+        self.folded = _leet(self.raw)
+
+
+def _has_digit_or_leet(text):
+    return any(c.isdigit() or c in "@$" for c in (set(text) if len(text) > 64 else text))
+
+
+def find_terms(text, forms=None):
+    """Every lexicon hit in ``text``, in no particular order (``forms``: its ``Forms``, when known)."""
     if not text:
         return []
-    accented = accent_form(text)
-    folded = _strip_marks(accented)
-    hits = _search(folded, _FOLDED) + _search(accented, _ACCENTED)
-    raw = _raw_fold(text) if any(c.isdigit() or c in "@$" for c in text) else folded  # leetspeak kept
-    squeezed = _SEPARATORS.sub("", raw)
+    if forms is None:
+        forms = Forms(text)
+    accented, folded = forms.accented, forms.folded
+    squeezed_folded = squeeze(folded)
+    hits = _search(folded, _FOLDED, squeezed_folded) + _search(accented, _ACCENTED)
+    raw = forms.raw if _has_digit_or_leet(text) else folded  # leetspeak kept
+    squeezed = squeeze(raw) if raw is not folded else squeezed_folded
     if any(b in squeezed for b in _BRAND_COMPACT):
         hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group()) for m in _BRAND_RE.finditer(raw))
     return hits
