@@ -11,6 +11,7 @@ cloaking trick of showing spam only to search engines). ``<meta http-equiv=refre
 import codecs
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
@@ -139,6 +140,7 @@ def _declared(data):
     return match.group(1).decode("ascii", "replace") if match else None
 
 
+@lru_cache(maxsize=16384)  # pure; a site's pages (and each check of it) repeat most links
 def clean_url(href, base):
     """Absolute URL without fragment, session ids or tracking parameters; "" for javascript:/mailto:/#."""
     href = (href or "").strip()
@@ -158,6 +160,7 @@ def clean_url(href, base):
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
 
 
+@lru_cache(maxsize=16384)
 def host_of(url):
     try:
         return (urlsplit(url).hostname or "").rstrip(".")
@@ -226,34 +229,38 @@ class _Walker:
 
     def _walk(self):
         root_state = hidden.State()
+        rules = self.rules
+        emit = self._emit
         ancestors = []
         keys = {}  # element_keys of the ancestors → how many ancestors have it (absent when none)
         # stack items: (element, parent state, block); an item of None closes the top element
         stack = [(self.root, root_state, None)]
-        open_elements = []  # (element, state, block) of the elements being walked
+        open_elements = []  # (element, state, block, its element_keys, is a block) of the elements being walked
         while stack:
             item = stack.pop()
             if item is None:
-                el, state, block = open_elements.pop()
+                el, state, block, el_keys, is_block = open_elements.pop()
                 ancestors.pop()
-                for key in hidden.element_keys(el):
+                for key in el_keys:
                     if keys[key] == 1:
                         del keys[key]
                     else:
                         keys[key] -= 1
-                if el.tag in BLOCK:
-                    self._emit("\n", state, None)
-                parent_state, parent_block = (open_elements[-1][1], open_elements[-1][2]) if open_elements \
-                    else (root_state, None)
-                self._emit(el.tail, parent_state, parent_block)
+                if is_block:
+                    emit("\n", state, None)
+                if el.tail:
+                    parent_state, parent_block = (open_elements[-1][1], open_elements[-1][2]) if open_elements \
+                        else (root_state, None)
+                    emit(el.tail, parent_state, parent_block)
                 continue
             el, parent_state, parent_block = item
             tag = el.tag
             if not isinstance(tag, str):  # comment or processing instruction: only its tail counts
-                self._emit(el.tail, parent_state, parent_block)
+                if el.tail:
+                    emit(el.tail, parent_state, parent_block)
                 continue
             tag = tag.lower()
-            decls = hidden.merged_declarations(el, self.rules, ancestors, keys)
+            decls = hidden.merged_declarations(el, rules, ancestors, keys)
             state = hidden.element_state(el, decls, parent_state)
             block = parent_block
             if state.reason and not parent_state.reason and len(self.f.hidden_blocks) < BLOCKS_MAX:
@@ -261,17 +268,22 @@ class _Walker:
                 self.f.hidden_blocks.append(block)
             self._element(el, tag, state, block, ancestors)
             if tag in SKIP:
-                self._emit(el.tail, parent_state, parent_block)
+                if el.tail:
+                    emit(el.tail, parent_state, parent_block)
                 continue
-            open_elements.append((el, state, block))
+            el_keys = hidden.element_keys(el)
+            is_block = tag in BLOCK
+            open_elements.append((el, state, block, el_keys, is_block))
             ancestors.append(el)
-            for key in hidden.element_keys(el):
+            for key in el_keys:
                 keys[key] = keys.get(key, 0) + 1
-            if tag in BLOCK:
-                self._emit("\n", state, None)
-            self._emit(el.text, state, block)
+            if is_block:
+                emit("\n", state, None)
+            if el.text:
+                emit(el.text, state, block)
             stack.append(None)
-            stack.extend((child, state, block) for child in reversed(el))
+            if len(el):
+                stack.extend((child, state, block) for child in reversed(el))
         self.f.hidden_blocks = [b for b in self.f.hidden_blocks if b.text or b.links]
 
     def _element(self, el, tag, state, block, ancestors):

@@ -148,21 +148,59 @@ def parse_css(css, start=0):
     return rules
 
 
+class _Bucket:
+    """The rules of one subject key, in source order. Rules with ancestor keys (``Rule.required``) are also
+    grouped by their last one, so an element looks only at the groups its ancestors offer (a page with
+    hundreds of ``.x .y > a`` rules no longer tests each of them on every link)."""
+
+    __slots__ = ("free", "keyed", "rules")
+
+    def __init__(self):
+        self.rules = []
+
+    def finish(self):
+        self.free = [i for i, rule in enumerate(self.rules) if not rule.required]
+        self.keyed = {}
+        for i, rule in enumerate(self.rules):
+            if rule.required:
+                self.keyed.setdefault(rule.required[-1], []).append(i)
+
+    def candidates(self, ancestor_keys):
+        """The rules whose ancestor keys are all among ``ancestor_keys`` (all rules when it is None), in
+        source order."""
+        rules = self.rules
+        if ancestor_keys is None or not self.keyed:
+            return rules
+        keyed = self.keyed
+        picked = list(self.free)
+        groups = ((keyed[k] for k in ancestor_keys if k in keyed) if len(ancestor_keys) < len(keyed)
+                  else (group for k, group in keyed.items() if k in ancestor_keys))
+        for group in groups:
+            picked += [i for i in group if all(k in ancestor_keys for k in rules[i].required)]
+        if not picked:
+            return ()
+        picked.sort()
+        return [rules[i] for i in picked]
+
+
 class RuleIndex:
     """Rules keyed by their subject's id, classes or tag, so each element looks at a few rules only."""
 
     def __init__(self, rules):
-        self.by_id, self.by_class, self.by_tag, self.any = {}, {}, {}, []
+        self.by_id, self.by_class, self.by_tag, self.any = {}, {}, {}, _Bucket()
         for rule in rules:
             _, tag, ident, classes = rule.chain[-1]
             if ident:
-                self.by_id.setdefault(ident, []).append(rule)
+                bucket = self.by_id.setdefault(ident, _Bucket())
             elif classes:
-                self.by_class.setdefault(next(iter(sorted(classes))), []).append(rule)
+                bucket = self.by_class.setdefault(next(iter(sorted(classes))), _Bucket())
             elif tag != "*":
-                self.by_tag.setdefault(tag, []).append(rule)
+                bucket = self.by_tag.setdefault(tag, _Bucket())
             else:
-                self.any.append(rule)
+                bucket = self.any
+            bucket.rules.append(rule)
+        for bucket in [self.any, *self.by_id.values(), *self.by_class.values(), *self.by_tag.values()]:
+            bucket.finish()
         self.empty = not rules
 
     def matching(self, el, ancestors, ancestor_keys=None):
@@ -170,18 +208,23 @@ class RuleIndex:
         the ``element_keys`` of those ancestors), least specific first."""
         if self.empty:
             return []
-        candidates = list(self.any)
-        candidates += self.by_tag.get(el.tag, ())
+        candidates = list(self.any.candidates(ancestor_keys))
+        bucket = self.by_tag.get(el.tag)
+        if bucket is not None:
+            candidates += bucket.candidates(ancestor_keys)
         ident = el.get("id")
         if ident:
-            candidates += self.by_id.get(ident, ())
+            bucket = self.by_id.get(ident)
+            if bucket is not None:
+                candidates += bucket.candidates(ancestor_keys)
         classes = el.get("class")
         classes = frozenset(classes.split()) if classes else frozenset()
         for cls in classes:
-            candidates += self.by_class.get(cls, ())
-        if ancestor_keys is not None:
-            candidates = [r for r in candidates if not r.required or
-                          (r.required[-1] in ancestor_keys and all(k in ancestor_keys for k in r.required))]
+            bucket = self.by_class.get(cls)
+            if bucket is not None:
+                candidates += bucket.candidates(ancestor_keys)
+        if not candidates:
+            return []
         found = [r for r in candidates if _matches(r.chain, el, classes, ancestors)]
         found.sort(key=lambda r: r.specificity)
         return found
@@ -303,6 +346,11 @@ def _fixed_reason(el, decls):
 
 def element_state(el, decls, parent):
     """The state of ``el`` given its merged declarations and its parent's state."""
+    if not decls and el.tag not in ("a", "font") and el.get("hidden") is None and el.get("bgcolor") is None \
+            and (parent.aria or el.get("aria-hidden", "").lower() != "true"):
+        # nothing of its own: every field, and so the reason, is its parent's (states are never changed
+        # once made, so the parent's object is shared)
+        return parent
     state = State(parent.fixed, parent.invisible, parent.tiny, parent.colour, parent.background,
                   parent.aria or el.get("aria-hidden", "").lower() == "true")
     if state.fixed is None:

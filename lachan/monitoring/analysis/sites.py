@@ -4,6 +4,7 @@ host, three under a two-letter country code with a generic second level (``sottt
 sub-domains from other sites; it treats ``*.github.io``-style shared hosts as one site."""
 
 import ipaddress
+from functools import lru_cache
 
 _GENERIC_SLD = frozenset({"gov", "edu", "com", "net", "org", "ac", "info", "name", "co", "biz", "int", "pro",
                           "health", "mil", "or", "ne", "go", "nic"})
@@ -18,6 +19,7 @@ COMMON_SITES = frozenset({
 PUBLIC_SECTOR_SUFFIXES = (".gov.vn", ".edu.vn", ".org.vn", ".ac.vn")
 
 
+@lru_cache(maxsize=16384)  # pure, and called for every link of every page
 def site_of(host):
     host = (host or "").lower().rstrip(".")
     try:
