@@ -45,6 +45,9 @@ _JS_REDIRECT = re.compile(
     r"""|window\s*\.\s*open\s*\(\s*(['"`])([^'"`]{1,500})\5""", re.I)
 _CONDITIONAL = re.compile(r"document\s*\.\s*referrer|navigator\s*\.\s*userAgent", re.I)
 _ENGINES = re.compile(r"google|bing|yahoo|coccoc|baidu|yandex|duckduckgo|bot|spider|crawl", re.I)
+# [ \t]+ → " ", leaving alone the runs that are one space already (most of them)
+_BLANKS = re.compile(r"[ \t]{2,}|\t")
+_NEWLINES = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u3000]+")
 
 
@@ -205,7 +208,7 @@ class _Walker:
         for script in self.scripts:
             self._inline_script(script)
         f.text = "".join(self.visible).strip()[:TEXT_MAX]
-        f.text = re.sub(r"\s*\n\s*", "\n", re.sub(r"[ \t]+", " ", f.text))
+        f.text = _NEWLINES.sub("\n", _BLANKS.sub(" ", f.text))
         tokens = similarity.words(f.text)
         f.word_count = len(tokens)
         f.text_sketch = similarity.sketch(tokens, similarity.TEXT_SHINGLE)

@@ -22,25 +22,36 @@ TEXT_SHINGLE = 3
 DOM_SHINGLE = 4
 _MASK53 = (1 << 53) - 1
 
+# Patterns written to start with a literal or a character set, never with \b or a lookahead, so the regex
+# engine skips ahead to where a match can start: "\bmon" is "mon" not preceded by a word character, written
+# as a look-behind after the letters; "\b0" likewise.
 _WEEKDAYS = (r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|monday|tuesday|wednesday|thursday|friday|"
-             r"saturday|sunday|\b(?:mon|tue|wed|thu|fri|sat|sun)(?=,)")
+             r"saturday|sunday|(?:mon|tue|wed|thu|fri|sat|sun)(?<!\w[\s\S]{3})(?=,)")
 _MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|"
-           r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?")
+           r"(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)(?<!\w[\s\S]{3})\b\.?|sept(?<!\w[\s\S]{4})\b\.?")
+_ZERO = r"0(?<!\w0)"  # \b0
+_TOKEN = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}\b")  # tokens, session ids, hashes
+# A token is a run of [\w-] (its \b edges and look-aheads stay inside the run), so it is searched in the
+# runs of 16 or more such characters only.
+_LONG_RUN = re.compile(r"[\w-]{16,}")
 _RULES = [
-    (re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}\b"), " 0 "),  # tokens, session ids, hashes
     (re.compile(rf"(?:{_WEEKDAYS})"), " wd "),
     (re.compile(rf"(?:{_MONTHS})"), " mo "),
     (re.compile(r"\d+(?:[.,:/\-h]\d+)*(?:\s*(?:am|pm|a\.m\.|p\.m\.|sa|ch|gmt|utc|z)\b)?"), " 0 "),
-    (re.compile(r"\b0\s+(?:giây|phút|giờ|ngày|tuần|tháng|năm|seconds?|minutes?|mins?|hours?|days?|weeks?|"
+    (re.compile(_ZERO + r"\s+(?:giây|phút|giờ|ngày|tuần|tháng|năm|seconds?|minutes?|mins?|hours?|days?|weeks?|"
                 r"months?|years?)\s+(?:trước|ago)\b"), " 0 ago "),
-    (re.compile(r"(?:\b0\s+)+"), "0 "),
+    (re.compile(rf"{_ZERO}\s+(?:{_ZERO}\s+)*"), "0 "),
 ]
 _WORD = re.compile(r"\w+")
 
 
+def _tokens(match):
+    return _TOKEN.sub(" 0 ", match.group())
+
+
 def normalise(text):
     """Case folded text with dates, times, counters and tokens replaced (see the module docstring)."""
-    text = text.casefold()
+    text = _LONG_RUN.sub(_tokens, text.casefold())
     for regex, repl in _RULES:
         text = regex.sub(repl, text)
     return text
