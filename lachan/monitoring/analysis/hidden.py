@@ -21,6 +21,7 @@ What an ancestor hides stays hidden (``walk`` passes the reason down).
 """
 
 import re
+from functools import lru_cache
 
 from . import colours
 
@@ -132,6 +133,11 @@ def _parse_selector(selector):
 
 def parse_css(css, start=0):
     """Rules of a style sheet that touch a hiding-related property."""
+    return list(_parse_css(css, start))
+
+
+@lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
+def _parse_css(css, start):
     rules = []
     css = _strip_at_blocks(_COMMENT.sub("", css))
     for order, block in enumerate(css.split("}"), start):
@@ -145,7 +151,7 @@ def parse_css(css, start=0):
             chain = _parse_selector(selector.strip())
             if chain:
                 rules.append(Rule(chain, decls, order))
-    return rules
+    return tuple(rules)  # shared between calls: Rule objects are never changed once made
 
 
 class _Bucket:

@@ -110,7 +110,9 @@ def _spelled(spelling, letter):
     inside = r"[^\w\s]{0,2}"
     compact = r"[\W_]{0,3}".join(inside.join(map(re.escape, word)) for word in words)
     spaced = r"[\W_]{1,3}".join(map(re.escape, "".join(words)))
-    return rf"(?<!{letter})(?:{compact}|{spaced})(?!{letter})"
+    # "(?<!L)x…" written "x(?<!Lx)…": starting with a literal lets the regex engine skip to where it occurs
+    first = re.escape(words[0][0])
+    return rf"{first}(?<!{letter}{first})(?:{compact[len(first):]}|{spaced[len(first):]})(?!{letter})"
 
 
 class _Spelling:
@@ -152,6 +154,7 @@ def _text(codes):
 
 
 _SEPARATOR_TABLE = None
+_ASCII_SEPARATORS = bytes(c for c in range(128) if _SEPARATORS.fullmatch(chr(c)))
 
 
 def _separator_mask(codes):
@@ -173,8 +176,10 @@ def _separator_mask(codes):
 
 def squeeze(form):
     """``form`` without separators (``_SEPARATORS``): where a spelling's letters could stand together."""
-    if len(form) < _BIG or form.isascii():
+    if len(form) < _BIG:
         return _SEPARATORS.sub("", form)
+    if form.isascii():
+        return form.encode("ascii").translate(None, _ASCII_SEPARATORS).decode("ascii")
     codes = _codes(form)
     return _text(codes[~_separator_mask(codes)])
 
