@@ -36,7 +36,7 @@ class TaskRowForm(BootstrapFormMixin, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Task"))
     deadline = forms.DateField(required=False, label=_("Deadline"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
                                widget=forms.DateInput(format="%d/%m/%Y"))
-    target = forms.ChoiceField(choices=TaskTarget.choices, label=_("Addressed to"))
+    target = forms.ChoiceField(choices=TaskTarget.choices, initial=TaskTarget.ALL, label=_("Addressed to"))
     target_group = forms.ModelChoiceField(queryset=UnitGroup.objects.all(), required=False, label=_("Unit group"))
     target_kind = forms.ChoiceField(choices=[("", "—"), *UnitKind.choices], required=False, label=_("Unit kind"))
     check_key = forms.ChoiceField(choices=check_choices, required=False, label=_("Live check"))

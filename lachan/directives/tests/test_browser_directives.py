@@ -98,9 +98,6 @@ def test_import_dispatch_answer_and_the_matrix_cell_changes(browser, page, live_
     expect(cell_b).to_have_attribute("data-status", "not_started")
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the blank extra task row posts target=all, which differs from its "
-                   "empty initial, so the row counts as changed and its empty text is refused ('This field is "
-                   "required', tasks-N-text); fix: initial=TaskTarget.ALL on forms.TaskRowForm.target")
 def test_review_saves_as_parsed(page, tree, users, settings, tmp_path):  # noqa: F811
     from lachan.directives import services
 
