@@ -291,7 +291,8 @@ class _Walker:
 
     def _element(self, el, tag, state, block, ancestors):
         f = self.f
-        self.dom_tokens.append("/".join([a.tag for a in ancestors[-2:] if isinstance(a.tag, str)] + [tag]))
+        # ancestors are elements (comments are never pushed), so every a.tag is a string
+        self.dom_tokens.append("/".join([*(a.tag for a in ancestors[-2:]), tag]))
         if tag == "a":
             href = clean_url(el.get("href"), self.base)
             if href and len(f.links) < LINKS_MAX:

@@ -214,7 +214,7 @@ class RuleIndex:
         the ``element_keys`` of those ancestors), least specific first."""
         if self.empty:
             return []
-        candidates = list(self.any.candidates(ancestor_keys))
+        candidates = list(self.any.candidates(ancestor_keys)) if self.any.rules else []
         bucket = self.by_tag.get(el.tag)
         if bucket is not None:
             candidates += bucket.candidates(ancestor_keys)
