@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -124,6 +125,20 @@ class _Variant:
         self.nkey = vv.numeric_key(self.version) if self.version else None
 
 
+class _Table:
+    """One product's variants as range criteria read them: the dotted-number versions sorted by numeric key
+    (a range of such bounds is then two bisections), the others (no version, "7.x", letters, distribution
+    packages) to evaluate one by one. Built on first use, dropped when the product's items change."""
+
+    __slots__ = ("variants", "keys", "numeric", "others")
+
+    def __init__(self, variants: Mapping[tuple, _Variant]):
+        self.variants = list(variants.values())  # insertion order: the per-variant path
+        self.numeric = sorted((v for v in self.variants if v.nkey is not None), key=lambda v: v.nkey)
+        self.keys = [v.nkey for v in self.numeric]
+        self.others = [v for v in self.variants if v.nkey is None]
+
+
 def _effective(version: str, update: str) -> str:
     """CPE version plus a pre-release/patch-level update: ("2.0", "beta9") → "2.0-beta9"."""
     if version in (ANY, NA, ""):
@@ -135,21 +150,32 @@ def _effective(version: str, update: str) -> str:
 
 
 class Matcher:
-    """Inventory index plus the advisory evaluation. Build once, then ``match()`` each advisory."""
+    """Inventory index plus the advisory evaluation. Build once, then ``match()`` each advisory.
+
+    ``fast=False`` evaluates every candidate variant against every criterion each time (no bisection of the
+    sorted versions, no hit lists kept per criterion): the straightforward path the tests compare with.
+    """
+
+    BISECT_MIN = 8  # dotted-number variants of a product from which range criteria bisect instead of scanning
 
     def __init__(
         self,
         items: Iterable[SoftwareItem],
         aliases: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+        *,
+        fast: bool = True,
     ):
         self.aliases = {
             (normalise_name(v), normalise_name(p)): (normalise_name(cv), normalise_name(cp))
             for (v, p), (cv, cp) in (aliases or {}).items()
         }
+        self.fast = fast
         self.rejected: dict[int, str] = {}  # item id → why its CPE was ignored (indexed by its names)
         self._rules: dict[tuple, _Rule] = {}
         self._items: dict[int, tuple[SoftwareItem, tuple, tuple]] = {}
+        self._groups: dict[int, tuple[str, int]] = {}  # item id → its AND group (host, system or itself)
         self._index: dict[tuple[str, str], dict[tuple, _Variant]] = defaultdict(dict)
+        self._tables: dict[tuple[str, str], _Table] = {}
         for item in items:
             self.add(item)
 
@@ -180,14 +206,22 @@ class Matcher:
         variant = self._index[key].get(vkey)
         if variant is None:
             variant = self._index[key][vkey] = _Variant(cpe, version)
+            self._tables.pop(key, None)
         variant.ids.add(item.id)
         self._items[item.id] = (item, key, vkey)
+        if item.host_id is not None:
+            self._groups[item.id] = ("host", item.host_id)
+        elif item.system_id is not None:
+            self._groups[item.id] = ("system", item.system_id)
+        else:
+            self._groups[item.id] = ("item", item.id)
 
     def remove(self, item_id: int) -> None:
         """Forget one item (no error when it is unknown)."""
         entry = self._items.pop(item_id, None)
         if entry is None:
             return
+        del self._groups[item_id]
         _, key, vkey = entry
         variants = self._index.get(key)
         variant = variants.get(vkey) if variants else None
@@ -195,16 +229,12 @@ class Matcher:
             variant.ids.discard(item_id)
             if not variant.ids:
                 del variants[vkey]
+                self._tables.pop(key, None)
             if not variants:
                 del self._index[key]
 
     def _group(self, item_id: int) -> tuple[str, int]:
-        item = self._items[item_id][0]
-        if item.host_id is not None:
-            return ("host", item.host_id)
-        if item.system_id is not None:
-            return ("system", item.system_id)
-        return ("item", item.id)
+        return self._groups[item_id]
 
     def _candidates(self, cpe: Cpe) -> Iterable[_Variant]:
         if has_wildcard(cpe.vendor) or has_wildcard(cpe.product):
@@ -216,28 +246,50 @@ class Matcher:
         if variants:
             yield from variants.values()
 
+    def _table(self, key: tuple[str, str]) -> _Table | None:
+        table = self._tables.get(key)
+        if table is None:
+            variants = self._index.get(key)
+            if not variants:
+                return None
+            table = self._tables[key] = _Table(variants)
+        return table
+
     # -- advisories ----------------------------------------------------------------------------------
 
     def match(self, cve_id: str, applicability: dict) -> list[Match]:
-        """Matches of one advisory (``Advisory.applicability()``), at most one per item."""
-        found: dict[int, Match] = {}
+        """Matches of one advisory (``Advisory.applicability()``), at most one per item.
+
+        While evaluating, an item's first "affected" hit and its first "uncertain" hit are kept as
+        (status, reason, criteria); Match objects are built once at the end ("affected" wins)."""
+        affected: dict[int, tuple[str, str, str]] = {}
+        uncertain: dict[int, tuple[str, str, str]] = {}
         for config in applicability.get("configurations") or ():
-            self._configuration(cve_id, config, found)
+            self._configuration(config, affected, uncertain)
         for entry in applicability.get("affected") or ():
-            self._affected(cve_id, entry, found)
-        return list(found.values())
+            self._affected(entry, affected, uncertain)
+        found = [Match(i, cve_id, *hit) for i, hit in affected.items()]
+        if uncertain:
+            found += [Match(i, cve_id, *hit) for i, hit in uncertain.items() if i not in affected]
+        return found
 
     @staticmethod
-    def _keep(found: dict[int, Match], match: Match) -> None:
-        old = found.get(match.software_id)
-        if old is None or (old.status == UNCERTAIN and match.status == AFFECTED):
-            found[match.software_id] = match
+    def _keep(affected: dict, uncertain: dict, item_id: int, hit: tuple[str, str, str]) -> None:
+        target = affected if hit[0] == AFFECTED else uncertain
+        if item_id not in target:
+            target[item_id] = hit
 
     def _rule(self, cpe_match: dict) -> _Rule | None:
         """The prepared criterion, shared by every advisory that repeats it (NVD repeats a product's range
         across all the CVEs one release fixes); None for a criterion that does not parse."""
-        criteria = cpe_match.get("criteria", "")
-        key = (criteria, *(cpe_match.get(name) or "" for name in _BOUNDS))
+        get = cpe_match.get
+        key = (
+            get("criteria", ""),
+            get("version_start_including") or "",
+            get("version_start_excluding") or "",
+            get("version_end_including") or "",
+            get("version_end_excluding") or "",
+        )
         rule = self._rules.get(key)
         if rule is None:
             try:
@@ -249,36 +301,67 @@ class Matcher:
             self._rules[key] = rule
         return rule
 
-    def _hits(self, cpe_match: dict):
-        """(variant, status, reason) for every variant one cpeMatch matches."""
+    def _hits(self, cpe_match: dict) -> list[tuple[set[int], str, tuple[str, str, str]]]:
+        """(item ids, status, (status, reason, criteria)) for every variant one cpeMatch matches.
+
+        For a criterion naming one product the list is kept on the prepared criterion until that product's
+        items change, so an advisory repeating a criterion costs one lookup."""
         rule = self._rule(cpe_match)
         if rule is None:
-            return
-        crit = rule.crit
+            return []
         if rule.wild:
-            candidates = list(self._candidates(crit))
+            return [hit for v in self._candidates(rule.crit) if (hit := self._variant_hit(rule, v)) is not None]
+        if not self.fast:
+            variants = self._index.get(rule.key, {}).values()
+            return [hit for v in variants if (hit := self._variant_hit(rule, v)) is not None]
+        table = self._table(rule.key)
+        if table is None:
+            return []
+        cached = rule.hits
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        if rule.nchecks and len(table.numeric) >= self.BISECT_MIN:
+            lo, hi = rule.window(table.keys)
+            hits = []
+            if lo < hi:
+                part, plain, crit, span, criteria = rule.crit.part, rule.plain, rule.crit, rule.span, rule.criteria
+                for variant in table.numeric[lo:hi]:
+                    if part != ANY and not value_matches(part, variant.cpe.part):
+                        continue
+                    if not plain and not all(
+                        value_matches(getattr(crit, a), getattr(variant.cpe, a)) for a in _OTHER_ATTRIBUTES
+                    ):
+                        continue
+                    # what _version_verdict says of a dotted-number version inside numeric bounds
+                    hits.append((variant.ids, AFFECTED, (AFFECTED, f"{variant.version} in {span}", criteria)))
+            rest = table.others
         else:
-            found = self._index.get(rule.key)
-            if not found:
-                return
-            candidates = found.values()
-        part = crit.part
-        verdicts = rule.verdicts
-        for variant in candidates:
-            if part != ANY and not value_matches(part, variant.cpe.part):
-                continue
-            if not rule.plain and not all(
-                value_matches(getattr(crit, a), getattr(variant.cpe, a)) for a in _OTHER_ATTRIBUTES
-            ):
-                continue
-            version = variant.version
-            verdict = verdicts.get(version, _UNSET)
-            if verdict is _UNSET:
-                verdict = verdicts[version] = _version_verdict(rule, version, variant.nkey)
-            if verdict is not None:
-                yield variant, verdict[0], verdict[1]
+            hits = []
+            rest = table.variants
+        hits += [hit for v in rest if (hit := self._variant_hit(rule, v)) is not None]
+        rule.hits = (table, hits)
+        return hits
 
-    def _configuration(self, cve_id: str, config: dict, found: dict[int, Match]) -> None:
+    @staticmethod
+    def _variant_hit(rule: _Rule, variant: _Variant):
+        """The per-variant evaluation: attributes, then the version verdict (cached per version)."""
+        part = rule.crit.part
+        if part != ANY and not value_matches(part, variant.cpe.part):
+            return None
+        if not rule.plain and not all(
+            value_matches(getattr(rule.crit, a), getattr(variant.cpe, a)) for a in _OTHER_ATTRIBUTES
+        ):
+            return None
+        version = variant.version
+        verdicts = rule.verdicts
+        verdict = verdicts.get(version, _UNSET)
+        if verdict is _UNSET:
+            verdict = verdicts[version] = _version_verdict(rule, version, variant.nkey)
+        if verdict is None:
+            return None
+        return variant.ids, verdict[0], (verdict[0], verdict[1], rule.criteria)
+
+    def _configuration(self, config: dict, affected: dict, uncertain: dict) -> None:
         if config.get("negate"):
             return
         nodes = config.get("nodes") or ()
@@ -287,30 +370,29 @@ class Matcher:
                 if node.get("negate"):
                     continue
                 if (node.get("operator") or "OR").upper() == "AND":
-                    self._and(cve_id, [node], found)
+                    self._and([node], affected, uncertain)
                     continue
                 for cpe_match in node.get("matches") or ():
                     if not cpe_match.get("vulnerable", True):
                         continue
-                    criteria = cpe_match.get("criteria", "")
-                    for variant, status, reason in self._hits(cpe_match):
-                        for item_id in variant.ids:
-                            old = found.get(item_id)
-                            if old is None or (status == AFFECTED and old.status == UNCERTAIN):
-                                found[item_id] = Match(item_id, cve_id, status, reason, criteria)
+                    for ids, status, hit in self._hits(cpe_match):
+                        target = affected if status == AFFECTED else uncertain
+                        for item_id in ids:
+                            if item_id not in target:
+                                target[item_id] = hit
             return
-        self._and(cve_id, nodes, found)
+        self._and(nodes, affected, uncertain)
 
     def _node_groups(self, node: dict) -> dict[tuple, list]:
         """group → hits [(item_id, status, reason, criteria, vulnerable)] of the groups satisfying a node."""
         per_match: list[dict[tuple, list]] = []
+        group_of = self._groups
         for cpe_match in node.get("matches") or ():
             groups: dict[tuple, list] = defaultdict(list)
-            criteria = cpe_match.get("criteria", "")
             vulnerable = bool(cpe_match.get("vulnerable", True))
-            for variant, status, reason in self._hits(cpe_match):
-                for item_id in variant.ids:
-                    groups[self._group(item_id)].append((item_id, status, reason, criteria, vulnerable))
+            for ids, status, (_, reason, criteria) in self._hits(cpe_match):
+                for item_id in ids:
+                    groups[group_of[item_id]].append((item_id, status, reason, criteria, vulnerable))
             per_match.append(groups)
         if (node.get("operator") or "OR").upper() != "AND":
             merged: dict[tuple, list] = defaultdict(list)
@@ -323,7 +405,7 @@ class Matcher:
         keys = set(per_match[0]).intersection(*per_match[1:])
         return {g: [hit for groups in per_match for hit in groups[g]] for g in keys}
 
-    def _and(self, cve_id: str, nodes: list, found: dict[int, Match]) -> None:
+    def _and(self, nodes: list, affected: dict, uncertain: dict) -> None:
         positive = [self._node_groups(n) for n in nodes if not n.get("negate")]
         if not positive:
             return
@@ -343,9 +425,9 @@ class Matcher:
                     reason = f"{reason}; with {platform[3]} on the same {group[0]}"
                 if not certain:
                     status = UNCERTAIN
-                self._keep(found, Match(item_id, cve_id, status, reason, criteria))
+                self._keep(affected, uncertain, item_id, (status, reason, criteria))
 
-    def _affected(self, cve_id: str, entry: dict, found: dict[int, Match]) -> None:
+    def _affected(self, entry: dict, affected: dict, uncertain: dict) -> None:
         product = AffectedProduct.from_dict(entry)
         names = (normalise_name(product.vendor), normalise_name(product.product))
         keys = {self.aliases.get(names, names)}
@@ -373,8 +455,9 @@ class Matcher:
                     verdict = _affected_verdict(product, specs, variant.version, names)
                 if verdict is None:
                     continue
+                hit = (verdict[0], verdict[1], criteria)
                 for item_id in variant.ids:
-                    self._keep(found, Match(item_id, cve_id, verdict[0], verdict[1], criteria))
+                    self._keep(affected, uncertain, item_id, hit)
 
 
 # --- verdicts --------------------------------------------------------------------------------------
@@ -397,12 +480,13 @@ class _Rule:
     """One NVD cpeMatch, prepared once per advisory for all the variants it meets."""
 
     __slots__ = (
-        "crit", "key", "wild", "plain", "bounds", "span", "target", "openssl", "distro_bounds", "checks", "nchecks",
-        "verdicts",
+        "crit", "criteria", "key", "wild", "plain", "bounds", "span", "target", "openssl", "distro_bounds",
+        "checks", "nchecks", "verdicts", "hits",
     )
 
     def __init__(self, cpe_match: dict):
-        self.crit = crit = parse_cpe(cpe_match.get("criteria", ""))
+        self.criteria = cpe_match.get("criteria", "")
+        self.crit = crit = parse_cpe(self.criteria)
         self.key = _cpe_key(crit)
         self.wild = has_wildcard(crit.vendor) or has_wildcard(crit.product)
         self.plain = all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES)
@@ -419,8 +503,23 @@ class _Rule:
             for bound, ok in zip(bounds, ((0, 1), (1,), (-1, 0), (-1,)), strict=True)
             if bound
         ]
-        self.nchecks = all(check[2] is not None for check in self.checks)
+        self.nchecks = bool(self.checks) and all(check[2] is not None for check in self.checks)
         self.verdicts: dict[str, tuple[str, str] | None] = {}  # version → verdict (inventory-independent)
+        self.hits: tuple[_Table, list] | None = None  # (the product's table, Matcher._hits' answer for it)
+
+    def window(self, keys: list[tuple[int, ...]]) -> tuple[int, int]:
+        """[lo, hi) of the sorted numeric ``keys`` inside the bounds (all numeric: ``nchecks``)."""
+        lo, hi = 0, len(keys)
+        for _, ok, bkey in self.checks:
+            if ok == (0, 1):  # start including: key >= bound
+                lo = max(lo, bisect_left(keys, bkey))
+            elif ok == (1,):  # start excluding: key > bound
+                lo = max(lo, bisect_right(keys, bkey))
+            elif ok == (-1, 0):  # end including: key <= bound
+                hi = min(hi, bisect_right(keys, bkey))
+            else:  # end excluding: key < bound
+                hi = min(hi, bisect_left(keys, bkey))
+        return lo, hi
 
     def scheme(self, version: str) -> str | None:
         return "openssl" if self.openssl and vv.classify(version) == "generic" else None
