@@ -4,6 +4,8 @@
                                   fictional inventory, demo accounts
     appendix_03-STTTT-BCVT.yaml   the 88 recipient units of letter 03/STTTT-BCVT in their 7 groups,
                                   in the letter's own order
+    letters/                      the five seed letters, imported, linked, dispatched and partly
+                                  answered through the directives services (``directives.py``)
 
 Idempotent: every object has a natural key (unit code, group name, username, …); an object that
 already exists is left exactly as it is (never overwritten), so loading twice writes nothing.
@@ -26,6 +28,7 @@ from lachan.accounts.choices import Role
 from lachan.accounts.models import User
 from lachan.accounts.services import user_create
 from lachan.core.audit import acting_as
+from lachan.demo.directives import load_directives
 from lachan.inventory.choices import HostRole, PrefixSource, SystemStatus
 from lachan.inventory.ipam import parse_address_list, parse_prefix
 from lachan.inventory.models import Domain, Host, InformationSystem, IPPrefix, Software, Website
@@ -309,9 +312,12 @@ class LoadResult:
     existing: Counter = field(default_factory=Counter)
     group_links: int = 0
     accounts: list = field(default_factory=list)
+    # "directive", "dispatch", "answered" (answers filled in), "existing" (letters already imported)
+    directives: Counter = field(default_factory=Counter)
 
     @property
     def total_created(self):
+        """Units, contacts, accounts … created (the directives have their own counts in ``directives``)."""
         return sum(self.created.values()) + self.group_links
 
     def as_dict(self):
@@ -320,6 +326,7 @@ class LoadResult:
             "created": {k: self.created[k] for k in labels},
             "existing": {k: self.existing[k] for k in labels},
             "unit_group_links_added": self.group_links,
+            "directives": {k: self.directives[k] for k in ("directive", "dispatch", "answered", "existing")},
             "accounts": [
                 {"username": a.username, "password": a.password, "role": a.role, "unit": a.unit, "label": a.label,
                  "requires_two_factor": a.requires_two_factor, "created": a.created}
@@ -348,8 +355,11 @@ class _Writer:
         return obj
 
 
-def load(*, password=None, data=None):
-    """Load the demo data; returns a LoadResult. Safe to run again (creates only what is missing)."""
+def load(*, password=None, data=None, directives=True):
+    """Load the demo data; returns a LoadResult. Safe to run again (creates only what is missing).
+
+    ``directives``: also import the five seed letters of ``letters/`` and link, dispatch and answer them
+    (``lachan.demo.directives``)."""
     data = data or read_data()
     password = password or demo_password()
     result = LoadResult()
@@ -373,6 +383,8 @@ def load(*, password=None, data=None):
         for block in data["inventory"]:
             _load_inventory(writer, units[block["unit"]], block)
         result.accounts = _load_users(data["users"], units, password, result)
+        if directives:
+            load_directives(units, result.directives)
     return result
 
 

@@ -55,7 +55,7 @@ def test_import_dispatch_answer_and_the_matrix_cell_changes(browser, page, live_
     page.wait_for_url(re.compile(r"/directives/\d+/review/$"))
     directive = Directive.objects.get()
     expect(page.locator("#id_subject")).to_have_value(re.compile("^Tăng cường công tác bảo đảm an toàn thông tin"))
-    # … goes through the review (the parsed fields are there; saving is test_review_saves_as_parsed) …
+    # … goes through the review (the parsed fields are there; saving it: test_review_saves_as_parsed) …
     expect(page.locator("#id_tasks-0-text")).to_have_value(re.compile(r"\S"))
     expect(page.locator("#id_tasks-6-text")).to_have_value(re.compile(r"\S"))
     page.goto(directive.get_absolute_url())
