@@ -128,6 +128,13 @@ def parse_cpe(text: str) -> Cpe:
         raise ValueError(f"position 0: '{text}' is a CPE 2.2 URI; a CPE 2.3 formatted string is expected")
     if text[: len(PREFIX)].lower() != PREFIX:
         raise ValueError(f"position 0: CPE '{text}' does not start with '{PREFIX}'")
+    if "\\" not in text and text.isascii():
+        # the common case: no escapes, ASCII; each component ANY, NA or plain characters only
+        values = text[len(PREFIX) :].split(":")
+        if len(values) == len(ATTRIBUTES) and all(v in (ANY, NA) or (v and _PLAIN.issuperset(v.lower())) for v in values):
+            values = [v if v in (ANY, NA) else v.lower() for v in values]
+            if values[0] in PARTS:
+                return Cpe(*values)
     raws: list[tuple[str, int]] = []
     start = len(PREFIX)
     i = start

@@ -206,7 +206,7 @@ class Matcher:
         variant = self._index[key].get(vkey)
         if variant is None:
             variant = self._index[key][vkey] = _Variant(cpe, version)
-            self._tables.pop(key, None)
+        self._tables.pop(key, None)  # the kept hit lists of the product's criteria are stale
         variant.ids.add(item.id)
         self._items[item.id] = (item, key, vkey)
         if item.host_id is not None:
@@ -223,13 +223,13 @@ class Matcher:
             return
         del self._groups[item_id]
         _, key, vkey = entry
+        self._tables.pop(key, None)
         variants = self._index.get(key)
         variant = variants.get(vkey) if variants else None
         if variant is not None:
             variant.ids.discard(item_id)
             if not variant.ids:
                 del variants[vkey]
-                self._tables.pop(key, None)
             if not variants:
                 del self._index[key]
 
@@ -268,9 +268,9 @@ class Matcher:
             self._configuration(config, affected, uncertain)
         for entry in applicability.get("affected") or ():
             self._affected(entry, affected, uncertain)
-        found = [Match(i, cve_id, *hit) for i, hit in affected.items()]
+        found = [Match(i, cve_id, hit[0], hit[1], hit[2]) for i, hit in affected.items()]
         if uncertain:
-            found += [Match(i, cve_id, *hit) for i, hit in uncertain.items() if i not in affected]
+            found += [Match(i, cve_id, hit[0], hit[1], hit[2]) for i, hit in uncertain.items() if i not in affected]
         return found
 
     @staticmethod
@@ -335,6 +335,10 @@ class Matcher:
                     # what _version_verdict says of a dotted-number version inside numeric bounds
                     hits.append((variant.ids, AFFECTED, (AFFECTED, f"{variant.version} in {span}", criteria)))
             rest = table.others
+        elif rule.exact is not None and len(table.numeric) >= self.BISECT_MIN:
+            lo, hi = bisect_left(table.keys, rule.exact[0]), bisect_left(table.keys, rule.exact[1])
+            hits = [hit for v in table.numeric[lo:hi] if (hit := self._variant_hit(rule, v)) is not None]
+            rest = table.others
         else:
             hits = []
             rest = table.variants
@@ -383,40 +387,50 @@ class Matcher:
             return
         self._and(nodes, affected, uncertain)
 
-    def _node_groups(self, node: dict) -> dict[tuple, list]:
-        """group → hits [(item_id, status, reason, criteria, vulnerable)] of the groups satisfying a node."""
-        per_match: list[dict[tuple, list]] = []
-        group_of = self._groups
-        for cpe_match in node.get("matches") or ():
-            groups: dict[tuple, list] = defaultdict(list)
-            vulnerable = bool(cpe_match.get("vulnerable", True))
-            for ids, status, (_, reason, criteria) in self._hits(cpe_match):
-                for item_id in ids:
-                    groups[group_of[item_id]].append((item_id, status, reason, criteria, vulnerable))
-            per_match.append(groups)
-        if (node.get("operator") or "OR").upper() != "AND":
-            merged: dict[tuple, list] = defaultdict(list)
-            for groups in per_match:
-                for group, hits in groups.items():
-                    merged[group].extend(hits)
-            return merged
-        if not per_match:
+    def _match_groups(self, cpe_match: dict) -> dict[tuple, list]:
+        """group → [(item_id, status, reason, criteria)] of the items one cpeMatch hits; kept on the prepared
+        criterion as long as its hit list is (the groups of items only change with the inventory)."""
+        hits = self._hits(cpe_match)
+        if not hits:
             return {}
-        keys = set(per_match[0]).intersection(*per_match[1:])
-        return {g: [hit for groups in per_match for hit in groups[g]] for g in keys}
+        rule = self._rule(cpe_match)
+        if rule.groups is not None and rule.groups[0] is hits:
+            return rule.groups[1]
+        group_of = self._groups
+        groups: dict[tuple, list] = defaultdict(list)
+        for ids, status, (_, reason, criteria) in hits:
+            for item_id in ids:
+                groups[group_of[item_id]].append((item_id, status, reason, criteria))
+        rule.groups = (hits, groups)
+        return groups
+
+    def _node_groups(self, node: dict) -> tuple[set[tuple], list[tuple[dict, bool]]]:
+        """(the groups satisfying a node, [(group → hits, vulnerable)] per cpeMatch): hits are only listed
+        for the groups that satisfy the whole configuration, in :meth:`_and`."""
+        per_match = [(self._match_groups(m), bool(m.get("vulnerable", True))) for m in node.get("matches") or ()]
+        if not per_match:
+            return set(), per_match
+        if (node.get("operator") or "OR").upper() != "AND":
+            return set().union(*(groups for groups, _ in per_match)), per_match
+        return set(per_match[0][0]).intersection(*(groups for groups, _ in per_match[1:])), per_match
 
     def _and(self, nodes: list, affected: dict, uncertain: dict) -> None:
         positive = [self._node_groups(n) for n in nodes if not n.get("negate")]
         if not positive:
             return
-        groups = set(positive[0]).intersection(*positive[1:])
+        groups = positive[0][0].intersection(*(keys for keys, _ in positive[1:]))
         for node in nodes:
             if groups and node.get("negate"):
-                groups -= set(self._node_groups(node))
+                groups -= self._node_groups(node)[0]
         for group in groups:
-            hits = [hit for node_groups in positive for hit in node_groups[group]]
+            # hits [(item_id, status, reason, criteria, vulnerable)] of each node, in criteria order
+            per_node = [
+                [(*hit, vulnerable) for match_groups, vulnerable in per_match for hit in match_groups.get(group, ())]
+                for _, per_match in positive
+            ]
+            hits = [hit for node_hits in per_node for hit in node_hits]
             # each node's best status; the group is certain only when every node is
-            certain = all(any(h[1] == AFFECTED for h in node_groups[group]) for node_groups in positive)
+            certain = all(any(h[1] == AFFECTED for h in node_hits) for node_hits in per_node)
             platform = next((h for h in hits if not h[4]), None)
             for item_id, status, reason, criteria, vulnerable in hits:
                 if not vulnerable:
@@ -476,25 +490,49 @@ def _distro(version: str, *bounds: str) -> bool:
     return vv.classify(version) in _DISTRO and all(vv.classify(b) not in _DISTRO for b in bounds if b)
 
 
+@lru_cache(maxsize=65_536)
+def _criterion(criteria: str) -> tuple:
+    """What a criterion string alone decides, shared by its ranges: (Cpe, index key, wildcard in the name,
+    no other attribute set, the exact version it names, an OpenSSL name, exact window).
+
+    The exact window [key, next) holds, among dotted-number versions in numeric-key order, every version a
+    criterion naming one dotted-number version ("2.0") can match: those equal to it and its builds ("2.0.5",
+    which start with "2.0."). None when the criterion names no such version (ANY, NA, pattern, letters) or
+    names OpenSSL (whose versions compare by the OpenSSL scheme, not by numeric key)."""
+    crit = parse_cpe(criteria)
+    target = _effective(crit.version, crit.update)
+    openssl = "openssl" in (_literal(crit.vendor), _literal(crit.product))
+    exact = None
+    tkey = vv.numeric_key(target) if target and not has_wildcard(crit.version) and not openssl else None
+    if tkey is not None:
+        parts = [int(p) for p in target[1:].split(".")] if target[0] in "vV" else [int(p) for p in target.split(".")]
+        exact = (tkey, (*parts[:-1], parts[-1] + 1))
+    return (
+        crit,
+        _cpe_key(crit),
+        has_wildcard(crit.vendor) or has_wildcard(crit.product),
+        all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES),
+        target,
+        openssl,
+        exact,
+    )
+
+
 class _Rule:
     """One NVD cpeMatch, prepared once per advisory for all the variants it meets."""
 
     __slots__ = (
         "crit", "criteria", "key", "wild", "plain", "bounds", "span", "target", "openssl", "distro_bounds",
-        "checks", "nchecks", "verdicts", "hits",
+        "checks", "nchecks", "exact", "verdicts", "hits", "groups",
     )
 
     def __init__(self, cpe_match: dict):
         self.criteria = cpe_match.get("criteria", "")
-        self.crit = crit = parse_cpe(self.criteria)
-        self.key = _cpe_key(crit)
-        self.wild = has_wildcard(crit.vendor) or has_wildcard(crit.product)
-        self.plain = all(getattr(crit, a) == ANY for a in _OTHER_ATTRIBUTES)
+        self.crit, self.key, self.wild, self.plain, self.target, self.openssl, exact = _criterion(self.criteria)
         bounds = tuple(cpe_match.get(name) or "" for name in _BOUNDS)
         self.bounds = bounds if any(bounds) else None
         self.span = vv.range_text(*bounds) if self.bounds else ""
-        self.target = _effective(crit.version, crit.update)
-        self.openssl = "openssl" in (_literal(crit.vendor), _literal(crit.product))
+        self.exact = None if self.bounds else exact
         edges = self.bounds or (self.target,)
         self.distro_bounds = any(vv.classify(b) in _DISTRO for b in edges if b)
         # (bound, results of compare(version, bound) that keep the version inside, bound's numeric key)
@@ -506,6 +544,7 @@ class _Rule:
         self.nchecks = bool(self.checks) and all(check[2] is not None for check in self.checks)
         self.verdicts: dict[str, tuple[str, str] | None] = {}  # version → verdict (inventory-independent)
         self.hits: tuple[_Table, list] | None = None  # (the product's table, Matcher._hits' answer for it)
+        self.groups: tuple[list, dict] | None = None  # (that answer, Matcher._match_groups' answer for it)
 
     def window(self, keys: list[tuple[int, ...]]) -> tuple[int, int]:
         """[lo, hi) of the sorted numeric ``keys`` inside the bounds (all numeric: ``nchecks``)."""

@@ -4,7 +4,9 @@ criteria, on a seeded random sample of advisories × items covering ranges, exac
 listed release, letters (OpenSSL), p-levels (OpenSSH), hotfixes, distribution packages, "7.x", missing
 versions, CPE attributes, AND configurations, CVE 5 entries and inventory changes between advisories."""
 
+import dataclasses
 import random
+from collections import Counter
 
 import pytest
 
@@ -152,6 +154,7 @@ def test_optimised_equals_per_variant_evaluation(seed, bisect_min, monkeypatch):
     items = world.inventory(400)
     aliases = {(f"v{n} Inc", f"p{n} Server"): (f"v{n}", f"p{n}") for n in range(len(world.products))}
     fast, slow = Matcher(items, aliases), Matcher(items, aliases, fast=False)
+    copies = Counter((item.vendor, item.product, item.version, item.cpe) for item in items)
     total = affected = 0
     for round_ in range(3):
         for n in range(120):
@@ -168,6 +171,11 @@ def test_optimised_equals_per_variant_evaluation(seed, bisect_min, monkeypatch):
             for item in world.inventory(60):
                 fast.add(item)
                 slow.add(item)
+            shared = [item for item in items if copies[(item.vendor, item.product, item.version, item.cpe)] > 1]
+            for item in shared[:40]:  # same id, same product and version as others, another host
+                moved = dataclasses.replace(item, host_id=(item.host_id or 0) + 1, system_id=None)
+                fast.add(moved)
+                slow.add(moved)
         else:
             for item in world.rng.sample(items, 60):
                 fast.remove(item.id)
@@ -199,3 +207,20 @@ def test_index_equals_each_item_alone(seed, monkeypatch):
         assert as_dict(matcher.match(f"CVE-{n}", applicability)) == expected
         total += len(expected)
     assert total > 1000
+
+
+def test_kept_hits_follow_an_item_moved_to_another_host():
+    """An item re-added under its id on another host (same product and version as another item, so its
+    variant stays) must be grouped with its new host by the AND configurations."""
+    firmware = {"criteria": "cpe:2.3:o:acme:fw:*:*:*:*:*:*:*:*", "vulnerable": True,
+                "version_end_excluding": "2.0"}
+    hardware = {"criteria": "cpe:2.3:h:acme:box:-:*:*:*:*:*:*:*", "vulnerable": False}
+    applicability = {"configurations": [{"operator": "AND", "nodes": [
+        {"operator": "OR", "matches": [firmware]}, {"operator": "OR", "matches": [hardware]}]}]}
+    items = [SoftwareItem(1, "acme", "fw", "1.0", host_id=1), SoftwareItem(2, "acme", "fw", "1.0", host_id=3),
+             SoftwareItem(3, "acme", "box", "", host_id=2)]
+    matcher = Matcher(items)
+    assert matcher.match("CVE-1", applicability) == []
+    matcher.add(SoftwareItem(1, "acme", "fw", "1.0", host_id=2))
+    assert [(m.software_id, m.status, m.reason) for m in matcher.match("CVE-1", applicability)] == [
+        (1, "affected", "1.0 in (, 2.0); with cpe:2.3:h:acme:box:-:*:*:*:*:*:*:* on the same host")]
