@@ -15,6 +15,7 @@ def _settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads, evidence, the demo's letters: never in the checkout
 
 
 @pytest.fixture

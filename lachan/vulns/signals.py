@@ -2,33 +2,40 @@
 so its findings follow the inventory without a full match. An import saving thousands of rows in one
 transaction enqueues ONE job for all of them. Connected in ``VulnsConfig.ready``."""
 
-import threading
-
 from django.db import transaction
 from django.db.models.signals import post_save
 
-_pending = threading.local()  # software ids saved in this thread and not yet enqueued
 
+class _Batch:
+    """The on-commit callback of one transaction, holding the ids of the software it saved."""
 
-def _flush():
-    ids = getattr(_pending, "ids", None)
-    _pending.ids = None
-    if ids:
+    def __init__(self):
+        self.ids = set()
+
+    def __call__(self):
         from .tasks import match_software_job
 
-        match_software_job.enqueue(sorted(ids))
+        match_software_job.enqueue(sorted(self.ids))
+
+
+def _pending_batch():
+    """This transaction's batch if one is registered (a rollback discards it with the callback)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for entry in connection.run_on_commit:  # (savepoint ids, callback, robust)
+            if isinstance(entry[1], _Batch):
+                return entry[1]
+    return None
 
 
 def _software_saved(sender, instance, created, raw=False, **kwargs):
     if raw:  # loaddata
         return
-    if getattr(_pending, "ids", None) is None:
-        _pending.ids = set()
-    _pending.ids.add(instance.pk)
-    # Registered on every save: the first callback to run after commit enqueues the whole set, the
-    # others find it empty. Ids of a rolled-back transaction ride along with the next commit (the job
-    # skips software that does not exist).
-    transaction.on_commit(_flush)
+    batch = _pending_batch()
+    if batch is None:
+        batch = _Batch()
+        transaction.on_commit(batch)
+    batch.ids.add(instance.pk)
 
 
 def connect():

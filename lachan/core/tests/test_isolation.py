@@ -250,6 +250,12 @@ def b_objects_of(world, model):
 def body_text(response):
     raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     content_type = response.get("Content-Type", "")
+    if "wordprocessingml" in content_type:  # DOCX reports: every paragraph and table cell
+        from docx import Document
+
+        document = Document(io.BytesIO(raw))
+        return "\n".join([p.text for p in document.paragraphs]
+                         + [c.text for t in document.tables for r in t.rows for c in r.cells])
     if "spreadsheetml" in content_type or raw[:2] == b"PK":
         import openpyxl
 
