@@ -87,7 +87,7 @@ def directive_import(file, *, by, unit, filename=None):
             unit=unit, doc_type=parsed.get("doc_type") or "other", number=(parsed.get("number") or "")[:100],
             number_blank=bool(parsed.get("number_blank")), issuer=(parsed.get("issuer") or "")[:300],
             date=_parse_date(parsed.get("date")), subject=parsed.get("subject") or "", parsed=parsed,
-            source_name=name[:300], created_by=by)
+            source_name=name[:300], created_by=by, parent=cited_directive(parsed, by))
         directive.source_file.save(name, ContentFile(data), save=False)
         directive.save()
         DirectiveTask.objects.bulk_create([
@@ -95,6 +95,18 @@ def directive_import(file, *, by, unit, filename=None):
                           audience=(t.get("audience") or "")[:500])
             for n, t in enumerate(parsed.get("tasks") or [], start=1)])
     return directive
+
+
+def cited_directive(parsed, user):
+    """The directive (one ``user`` may see) whose number the letter cites — "Thực hiện Văn bản số 5644/BTTTT-CATTT…"
+    makes the imported letter that one's re-issue; None when it cites none the platform holds."""
+    numbers = [(r.get("number") or "").strip() for r in parsed.get("references") or []]
+    numbers = [n for n in numbers if n and not n.startswith("/")]
+    if not numbers:
+        return None
+    queryset = Directive.objects.restrict(user, VIEW) if user is not None else Directive.objects.all()
+    found = {d.number: d for d in queryset.filter(number__in=numbers, number_blank=False).order_by("-date", "-pk")}
+    return next((found[n] for n in numbers if n in found), None)
 
 
 def directive_update(directive, *, by, fields=None, tasks=None, delete_task_ids=()):

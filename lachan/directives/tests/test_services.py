@@ -33,6 +33,21 @@ def flow(tree, users, settings, tmp_path):
 
 
 @pytest.mark.django_db
+def test_an_imported_letter_citing_a_known_directive_becomes_its_re_issue(flow, tree, users):
+    seeds = SEED.parent
+    services.directive_update(flow, by=users["coordinator"], fields={"number": "5644/BTTTT-CATTT", "number_blank": False})
+    with open(seeds / "004_4f3196f2396613e4.txt", "rb") as handle:  # Đồng Nai: "… Văn bản số 5644/BTTTT-CATTT …"
+        dong_nai = services.directive_import(SimpleUploadedFile("004.txt", handle.read()), by=users["coordinator"],
+                                             unit=tree["root"])
+    assert dong_nai.parent == flow
+    # a unit admin who may not see the cited directive (nothing was sent to A1) gets no link to it
+    admin_a1 = UserFactory(username="admin_a1", role=Role.UNIT_ADMIN, unit=tree["a1"])
+    with open(seeds / "004_4f3196f2396613e4.txt", "rb") as handle:
+        own = services.directive_import(SimpleUploadedFile("004.txt", handle.read()), by=admin_a1, unit=tree["a1"])
+    assert own.parent is None
+
+
+@pytest.mark.django_db
 def test_import_of_seed_003_makes_its_seven_tasks(flow):
     tasks = list(flow.tasks.order_by("ordinal"))
     assert [t.section for t in tasks] == ["1.a", "1.b", "1.c", "2.a", "2.b", "2.c", "2.d"]
