@@ -32,7 +32,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -301,7 +301,7 @@ class Matcher:
             self._rules[key] = rule
         return rule
 
-    def _hits(self, cpe_match: dict) -> list[tuple[set[int], str, tuple[str, str, str]]]:
+    def _hits(self, cpe_match: dict) -> Sequence[tuple[set[int], str, tuple[str, str, str]]]:
         """(item ids, status, (status, reason, criteria)) for every variant one cpeMatch matches.
 
         For a criterion naming one product the list is kept on the prepared criterion until that product's
@@ -343,6 +343,7 @@ class Matcher:
             hits = []
             rest = table.variants
         hits += [hit for v in rest if (hit := self._variant_hit(rule, v)) is not None]
+        hits = tuple(hits)
         rule.hits = (table, hits)
         return hits
 
@@ -536,11 +537,11 @@ class _Rule:
         edges = self.bounds or (self.target,)
         self.distro_bounds = any(vv.classify(b) in _DISTRO for b in edges if b)
         # (bound, results of compare(version, bound) that keep the version inside, bound's numeric key)
-        self.checks = [
+        self.checks = tuple(  # a tuple of atomic values: left out of the cycle collector's scans
             (bound, ok, vv.numeric_key(bound))
             for bound, ok in zip(bounds, ((0, 1), (1,), (-1, 0), (-1,)), strict=True)
             if bound
-        ]
+        )
         self.nchecks = bool(self.checks) and all(check[2] is not None for check in self.checks)
         self.verdicts: dict[str, tuple[str, str] | None] = {}  # version → verdict (inventory-independent)
         self.hits: tuple[_Table, list] | None = None  # (the product's table, Matcher._hits' answer for it)

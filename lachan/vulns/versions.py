@@ -159,7 +159,9 @@ def _compare(a: str, b: str, scheme: str | None):
         elif scheme == "openssl" and not classify(a) == classify(b) == "generic":
             scheme = _pair_scheme(a, b)  # a distribution build of OpenSSL ("1.1.1f-1ubuntu2.16")
     except Uncomparable as exc:
-        return exc
+        # kept in the cache: without its traceback, which would keep the raising frames and every caller's
+        # frame (with its locals) alive for as long as the entry lives
+        return exc.with_traceback(None)
     va, vb = _parse(a, scheme), _parse(b, scheme)
     for v in (va, vb):
         if isinstance(v, Uncomparable):
