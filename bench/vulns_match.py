@@ -20,6 +20,7 @@ incremental match of a new advisory (target ≤ 1 s), peak RSS, and the naive lo
 import argparse
 import functools
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -222,6 +223,7 @@ def main():
     parser.add_argument("--jobs", type=int, default=2, help="processes sharing the index (2-core machine: 2)")
     args = parser.parse_args()
 
+    print("load average at start: {:.2f} {:.2f} {:.2f} ({} cores)".format(*os.getloadavg(), os.cpu_count()))
     world = World()
     started = time.perf_counter()
     items, aliases = make_items(world, args.items)
@@ -259,6 +261,7 @@ def main():
           f"{per_worker}; {wall:.1f} s wall including generation) — {done / match_seconds:,.0f} advisories/s; "
           f"target ≤ {TARGET_SECONDS:.0f} s for 250,000: {verdict}")
     print(f"matches: {matched:,} ({affected:,} affected, {uncertain:,} uncertain)")
+    print("load average after the full match: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     # one new advisory about the most popular product, matched against the built index
     popular = {"configurations": [{"operator": "OR", "negate": False, "nodes": [
