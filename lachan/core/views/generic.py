@@ -7,7 +7,7 @@ from auditlog.signals import accessed
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -88,14 +88,16 @@ class ObjectDetailView(ObjectViewMixin, View):
 
     def get(self, request, pk):
         obj = get_object_or_404(self.get_queryset(), pk=pk)
-        context = self.base_context() | {"object": obj, "fields": _display_fields(obj)} | self.get_extra_context(obj)
+        fields = _display_fields(obj, request.user)
+        context = self.base_context() | {"object": obj, "fields": fields} | self.get_extra_context(obj)
         context["can_change"] = context["can_change"] and self.get_queryset(CHANGE).filter(pk=obj.pk).exists()
         return render(request, self.template_for("detail").template.name, context)
 
 
-def _display_fields(obj):
+def _display_fields(obj, user):
     """Editable fields of ``obj`` for the detail page, minus the model's ``detail_hidden_fields``
-    (secrets and internals such as a user's password hash)."""
+    (secrets and internals such as a user's password hash). A related object outside the user's scope
+    (a re-issued directive's parent sent to others…) is shown by name only, never as a link to a 404."""
     hidden = {"id", *getattr(obj, "detail_hidden_fields", ())}
     rows = []
     for field in obj._meta.fields:
@@ -103,12 +105,19 @@ def _display_fields(obj):
             continue
         getter = getattr(obj, f"get_{field.name}_display", None)
         value = getter() if getter else getattr(obj, field.name)
+        if isinstance(value, models.Model) and not _visible(value, user):
+            value = str(value)
         rows.append((field.verbose_name, value, field))
     for field in obj._meta.many_to_many:
         if field.name in hidden:
             continue
         rows.append((field.verbose_name, ", ".join(str(o) for o in getattr(obj, field.name).all()), field))
     return rows
+
+
+def _visible(related, user):
+    restrict = getattr(type(related).objects, "restrict", None)
+    return restrict is None or restrict(user, VIEW).filter(pk=related.pk).exists()
 
 
 class ObjectFileView(ObjectViewMixin, View):

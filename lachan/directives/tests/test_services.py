@@ -103,6 +103,21 @@ def test_not_applicable_needs_a_reason_and_fake_evidence_is_refused(flow, tree, 
 
 
 @pytest.mark.django_db
+def test_a_parent_outside_the_scope_is_named_not_linked(flow, tree, users, client_for):
+    child = services.directive_reissue(parent=flow, unit=tree["a"], by=users["admin_a"],
+                                       keep_task_ids=[flow.tasks.get(ordinal=1).pk])
+    services.directive_dispatch(directive=child, units=[tree["a1"]], by=users["admin_a"])
+    member_a1 = UserFactory(username="member_a1", role=Role.UNIT_MEMBER, unit=tree["a1"])
+    client = client_for(member_a1)
+    assert client.get(flow.get_absolute_url()).status_code == 404  # nothing of the Sở's letter was sent to A1
+    page = client.get(child.get_absolute_url()).content.decode()
+    assert f'href="{flow.get_absolute_url()}"' not in page
+    # A, which received the parent, gets the link
+    page = client_for(users["member_a"]).get(child.get_absolute_url()).content.decode()
+    assert f'href="{flow.get_absolute_url()}"' in page
+
+
+@pytest.mark.django_db
 def test_reissue_by_a_to_a1_rolls_up(flow, tree, users):
     admin_a = users["admin_a"]
     first = flow.tasks.get(ordinal=1)
