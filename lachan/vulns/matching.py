@@ -343,7 +343,8 @@ class Matcher:
             hits = []
             rest = table.variants
         hits += [hit for v in rest if (hit := self._variant_hit(rule, v)) is not None]
-        hits = tuple(hits)
+        # kept as tuples of strings and ints only, which the cycle collector stops scanning
+        hits = tuple((tuple(ids), status, hit) for ids, status, hit in hits)
         rule.hits = (table, hits)
         return hits
 
