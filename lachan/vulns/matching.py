@@ -293,7 +293,7 @@ class Matcher:
         rule = self._rules.get(key)
         if rule is None:
             try:
-                rule = _Rule(cpe_match)
+                rule = _Rule(cpe_match, key)
             except ValueError:
                 return None
             if len(self._rules) >= RULE_CACHE:
@@ -528,10 +528,13 @@ class _Rule:
         "checks", "nchecks", "exact", "verdicts", "hits", "groups",
     )
 
-    def __init__(self, cpe_match: dict):
-        self.criteria = cpe_match.get("criteria", "")
+    def __init__(self, cpe_match: dict, key: tuple[str, str, str, str, str] | None = None):
+        """``key``: (criteria, the four bounds) as :meth:`Matcher._rule` reads them, when it has it."""
+        if key is None:
+            key = (cpe_match.get("criteria", ""), *(cpe_match.get(name) or "" for name in _BOUNDS))
+        self.criteria = key[0]
         self.crit, self.key, self.wild, self.plain, self.target, self.openssl, exact = _criterion(self.criteria)
-        bounds = tuple(cpe_match.get(name) or "" for name in _BOUNDS)
+        bounds = key[1:]
         self.bounds = bounds if any(bounds) else None
         self.span = vv.range_text(*bounds) if self.bounds else ""
         self.exact = None if self.bounds else exact
@@ -574,8 +577,11 @@ def _in_bounds(rule: _Rule, version: str, nkey: tuple[int, ...] | None):
                 return False
         return True
     scheme = rule.scheme(version)
+    compared = vv.COMPARED.get  # what compare_or_error answered before for (version, bound, scheme)
     for bound, ok, _ in rule.checks:
-        result = vv.compare_or_error(version, bound, scheme)
+        result = compared((version, bound, scheme))
+        if result is None:
+            result = vv.compare_or_error(version, bound, scheme)
         if isinstance(result, vv.Uncomparable):
             return result
         if result not in ok:

@@ -148,19 +148,21 @@ def _parse(value: str, scheme: str):
         return Uncomparable(f"'{value}' is not a valid {scheme} version ({exc})")
 
 
-_COMPARED: dict[tuple[str, str, str | None], object] = {}  # (a, b, scheme) → -1/0/1 or the Uncomparable
-_COMPARED_MAX = 1_048_576
+# (a, b, scheme) → -1/0/1 or the Uncomparable; holds exactly what compare_or_error(a, b, scheme) answers for
+# the pairs it did not settle by numeric key (callers in a hot loop may look here first)
+COMPARED: dict[tuple[str, str, str | None], object] = {}
+COMPARED_MAX = 1_048_576
 
 
 def _compare(a: str, b: str, scheme: str | None):
     """Memoised in a plain dict (emptied when full): its keys are tuples of strings, which the cycle
     collector stops scanning, where an lru_cache keeps two tracked objects per entry."""
     key = (a, b, scheme)
-    result = _COMPARED.get(key)
+    result = COMPARED.get(key)
     if result is None:
-        if len(_COMPARED) >= _COMPARED_MAX:
-            _COMPARED.clear()
-        result = _COMPARED[key] = _compare_uncached(a, b, scheme)
+        if len(COMPARED) >= COMPARED_MAX:
+            COMPARED.clear()
+        result = COMPARED[key] = _compare_uncached(a, b, scheme)
     return result
 
 
