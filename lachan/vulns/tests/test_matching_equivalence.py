@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 
 from lachan.vulns import matching
+from lachan.vulns.cpe import parse_cpe
 from lachan.vulns.matching import Matcher, SoftwareItem
 
 STYLES = ("numeric", "numeric", "numeric", "openssl", "openssh", "hotfix", "short")
@@ -224,3 +225,26 @@ def test_kept_hits_follow_an_item_moved_to_another_host():
     matcher.add(SoftwareItem(1, "acme", "fw", "1.0", host_id=2))
     assert [(m.software_id, m.status, m.reason) for m in matcher.match("CVE-1", applicability)] == [
         (1, "affected", "1.0 in (, 2.0); with cpe:2.3:h:acme:box:-:*:*:*:*:*:*:* on the same host")]
+
+
+def test_plain_cpe_strings_parse_as_the_general_parser_reads_them():
+    """parse_cpe's fast path (no escape, ASCII) against the character-by-character parser, reached by
+    escaping the dots, which leaves every logical value unchanged."""
+    world = World(6)
+    texts = {world.cpe_match()["criteria"] for _ in range(300)}
+    texts |= {item.cpe for item in world.inventory(300) if item.cpe and "\\" not in item.cpe}
+    texts |= {"cpe:2.3:A:Apache:Log4J:2.0:Beta9:*:*:*:*:*:*", "cpe:2.3:a:Apache:Log4J:2.0:Beta9:*:*:*:*:*:*",
+              "cpe:2.3:o:cisco:ios_xe:17.3.1:-:*:*:*:*:*:*"}
+    checked = 0
+    for text in sorted(texts):
+        if "." not in text:
+            continue
+        fast = parse_cpe(text)
+        assert fast == parse_cpe("cpe:2.3:" + text[8:].replace(".", "\\."))
+        checked += 1
+    assert checked > 200
+    assert parse_cpe("cpe:2.3:a:Apache:Log4J:2.0:Beta9:*:*:*:*:*:*").product == "log4j"
+    with pytest.raises(ValueError, match="empty attribute"):
+        parse_cpe("cpe:2.3:a:apache::2.0:*:*:*:*:*:*:*")
+    with pytest.raises(ValueError, match="part 'x'"):
+        parse_cpe("cpe:2.3:x:apache:log4j:2.0:*:*:*:*:*:*:*")
