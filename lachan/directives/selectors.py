@@ -1,6 +1,7 @@
 """Read side: the units × tasks matrix (constant number of queries whatever its size)."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from .models import Directive, Dispatch, TaskAnswer
 CLOSED = (AnswerStatus.DONE, AnswerStatus.NOT_APPLICABLE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     status: str | None = None  # None: the task does not apply to the unit
     answer_id: int | None = None
@@ -35,19 +36,22 @@ class Cell:
         return "overdue" if self.overdue else self.status
 
 
+NOT_APPLICABLE = Cell()  # shared by every cell whose task does not apply to the unit (never modified)
+
+
 @dataclass
 class Row:
     unit: object
     dispatch: object
     cells: list = field(default_factory=list)
 
-    @property
-    def done_count(self):
-        return sum(1 for c in self.cells if c.done)
+    @cached_property
+    def done_count(self):  # asked by the page, the export and the completion figure: counted once
+        return sum(c.done for c in self.cells)
 
-    @property
+    @cached_property
     def applicable(self):
-        return sum(1 for c in self.cells if c.status is not None)
+        return sum(c.status is not None for c in self.cells)
 
 
 @dataclass
@@ -98,7 +102,7 @@ def matrix(directive, user, *, group=None, status=None, overdue=False, with_chec
         for task_id, past_due in columns:
             found = answers.get((task_id, unit_id))
             if found is None:
-                row.cells.append(Cell())
+                row.cells.append(NOT_APPLICABLE)
                 continue
             cell = Cell(status=found[3], answer_id=found[0], has_evidence=bool(found[4]),
                         rollup=rollups.get((task_id, unit_id)) if rollups else None)
