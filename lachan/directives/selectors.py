@@ -81,16 +81,16 @@ def matrix(directive, user, *, group=None, status=None, overdue=False, with_chec
     # Only what the matrix shows: 2,000 dispatches with their units load in a few milliseconds.
     dispatches = list(dispatches.order_by("unit__path").only(
         "directive_id", "unit_id", "acknowledged_at", "unit__code", "unit__name", "unit__path"))
-    unit_ids = [d.unit_id for d in dispatches]
+    # Answers and roll-ups of the whole directive, read by (task, unit) below: only the rows' units are
+    # looked up, so no list of 2,000 unit ids is sent to the database.
     answers = {}
-    for row in (TaskAnswer.objects.restrict(user, VIEW).filter(task__directive=directive, unit_id__in=unit_ids)
+    for row in (TaskAnswer.objects.restrict(user, VIEW).filter(task__directive=directive)
                 .values_list("pk", "task_id", "unit_id", "status", "evidence")):
         answers[(row[1], row[2])] = row
     # Roll-up of re-issues: answers to the children's tasks passed on from this directive's tasks.
     rollups = {}
     for source_id, issuer_id, child_status in (
-            TaskAnswer.objects.filter(task__directive__parent=directive, task__source_task__directive=directive,
-                                      task__directive__unit_id__in=unit_ids)
+            TaskAnswer.objects.filter(task__directive__parent=directive, task__source_task__directive=directive)
             .values_list("task__source_task_id", "task__directive__unit_id", "status")):
         done, total = rollups.get((source_id, issuer_id), (0, 0))
         rollups[(source_id, issuer_id)] = (done + (child_status in CLOSED), total + 1)
