@@ -7,7 +7,8 @@ Scope:
   the user may see, and the reports are shown to coordinators and auditors only.
 - ``Case``, ``Sighting``, ``Notification`` and ``AsnAssignment`` belong to a unit.
 - ``UnmappedIP`` (the coordinators' queue) is visible to coordinators and auditors only
-  (``CoordinatorQuerySet``): those addresses belong to no unit of ours.
+  (``CoordinatorQuerySet``): those addresses belong to no unit of ours. So is ``FeedUpload`` (an upload's
+  error may quote a line of the file).
 """
 
 import uuid
@@ -123,6 +124,17 @@ class FeedImport(ScopedModel):
         return reverse("intel:feedimport_detail", args=[self.pk])
 
 
+class CoordinatorQuerySet(ScopedQuerySet):
+    """Rows only coordinators and auditors see (and only coordinators change)."""
+
+    coordinators_only = True  # the isolation sweep expects unit users to see none of them
+
+    def restrict(self, user, action="view"):
+        if user_role(user) not in GLOBAL_VIEW_ROLES:
+            return self.filter(_nothing())
+        return super().restrict(user, action)
+
+
 def upload_path(instance, filename):
     return f"intel/uploads/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.upload"
 
@@ -157,6 +169,8 @@ class FeedUpload(ScopedModel):
     scope_unit = None
     scope_write_roles = COORDINATOR_ONLY
     detail_hidden_fields = ("file", "counts")
+    # Coordinators and auditors only, like the bad-row reports: an error may quote a line of the file.
+    objects = models.Manager.from_queryset(CoordinatorQuerySet)()
 
     class Meta:
         ordering = ["-created"]
@@ -244,15 +258,6 @@ class Sighting(ScopedModel):
 
     def get_absolute_url(self):
         return reverse("intel:sighting_detail", args=[self.pk])
-
-
-class CoordinatorQuerySet(ScopedQuerySet):
-    """Rows only coordinators and auditors see (and only coordinators change)."""
-
-    def restrict(self, user, action="view"):
-        if user_role(user) not in GLOBAL_VIEW_ROLES:
-            return self.filter(_nothing())
-        return super().restrict(user, action)
 
 
 class UnmappedIP(ScopedModel):

@@ -147,6 +147,11 @@ def is_global(model):
     return getattr(model, "scope_unit", "unit") is None
 
 
+def coordinators_only(model):
+    """Rows no unit user sees at all (the coordinators' queues): A's own must be hidden from A too."""
+    return getattr(model._default_manager.all(), "coordinators_only", False)
+
+
 def scoped_models():
     return [m for m in apps.get_models() if hasattr(m._default_manager, "restrict")]
 
@@ -454,6 +459,10 @@ class Sweep:
         own = self.world.a[model]
         url = self.url(route, **self.route_kwargs(route, own.pk))
         response = self.request("get", url, route)
+        if kind == "ui-detail" and coordinators_only(model):
+            if response.status_code != 404:
+                self.problem(route, f"{model.__name__} is for coordinators: {response.status_code}, expected 404")
+            return
         if kind == "ui-detail" and response.status_code != 200:
             self.problem(route, f"A's own {model.__name__} → {response.status_code}, expected 200 (positive control)")
         if response.status_code == 200:
@@ -765,6 +774,10 @@ class Sweep:
         own = self.world.a[model]
         url = self.url(route, **self.route_kwargs(route, own.pk))
         response = self.request("get", url, route, api=True)
+        if coordinators_only(model):
+            if response.status_code != 404:
+                self.problem(route, f"API: {model.__name__} is for coordinators: {response.status_code}, expected 404")
+            return
         if response.status_code != 200:
             self.problem(route, f"API GET A's own {model.__name__} → {response.status_code} (positive control)")
             return

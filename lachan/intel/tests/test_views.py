@@ -133,6 +133,8 @@ def test_upload_is_imported_by_a_background_job_with_a_status_page(client_for, u
     assert LogEntry.objects.get_for_model(FeedUpload).count() >= 3  # audited
     # the status page is for the coordinators and auditors who see imports, not for unit users
     assert client_for(users["auditor"]).get(done.get_absolute_url()).status_code == 200
+    assert client_for(users["member_a"]).get(done.get_absolute_url()).status_code == 404
+    assert done.file_name not in text(client_for(users["member_a"]).get(reverse("intel:feedupload_list")))
 
 
 def test_a_file_that_cannot_be_read_fails_its_upload_and_leaves_nothing(client_for, users, settings, tmp_path,
