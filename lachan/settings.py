@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "lachan.intel",
     "lachan.vulns",
     "lachan.directives",
+    "lachan.monitoring",
+    "lachan.incidents",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("intel/", include("lachan.intel.urls")),
     path("vulns/", include("lachan.vulns.urls")),
     path("directives/", include("lachan.directives.urls")),
+    path("monitoring/", include("lachan.monitoring.urls")),
+    path("incidents/", include("lachan.incidents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -405,3 +405,79 @@ FACTORIES.update({
     Dispatch: DispatchFactory,
     TaskAnswer: TaskAnswerFactory,
 })
+
+
+# --- monitoring (issue 5) ------------------------------------------------------------------------------
+
+from django.utils import timezone  # noqa: E402
+
+from lachan.monitoring.models import Alert, Check, SiteEvent, Snapshot, WatchedSite  # noqa: E402
+
+
+class WatchedSiteFactory(DjangoModelFactory):
+    class Meta:
+        model = WatchedSite
+
+    class Params:
+        unit = factory.SubFactory(UnitFactory)
+
+    website = factory.SubFactory(WebsiteFactory, unit=factory.SelfAttribute("..unit"))
+
+
+class _SiteChild(DjangoModelFactory):
+    class Params:
+        unit = factory.SubFactory(UnitFactory)
+
+    site = factory.SubFactory(WatchedSiteFactory, unit=factory.SelfAttribute("..unit"))
+
+
+class CheckFactory(_SiteChild):
+    class Meta:
+        model = Check
+
+    checked_at = factory.LazyFunction(timezone.now)
+    url = factory.LazyAttribute(lambda o: o.site.website.url)
+    http_status = 200
+    latency_ms = 120
+    verdict = "ok"
+
+
+class SnapshotFactory(_SiteChild):
+    class Meta:
+        model = Snapshot
+
+    url = factory.LazyAttribute(lambda o: o.site.website.url)
+    taken_at = factory.LazyFunction(timezone.now)
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    title = "Trang chủ"
+    text = "Cổng thông tin điện tử"
+
+
+class AlertFactory(_SiteChild):
+    class Meta:
+        model = Alert
+
+    kind = "defacement"
+    severity = "high"
+    url = factory.LazyAttribute(lambda o: o.site.website.url)
+    summary = "Page defaced"
+    opened_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyFunction(timezone.now)
+
+
+class SiteEventFactory(_SiteChild):
+    class Meta:
+        model = SiteEvent
+
+    at = factory.LazyFunction(timezone.now)
+    kind = "status_changed"
+    message = "up → down"
+
+
+FACTORIES.update({
+    WatchedSite: WatchedSiteFactory,
+    Check: CheckFactory,
+    Snapshot: SnapshotFactory,
+    Alert: AlertFactory,
+    SiteEvent: SiteEventFactory,
+})

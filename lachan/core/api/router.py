@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import schema  # noqa: F401  (OpenAPI extensions)
 
-API_APPS = ["organizations", "accounts", "inventory", "intel", "vulns", "directives"]
+API_APPS = ["organizations", "accounts", "inventory", "intel", "vulns", "directives", "monitoring", "incidents"]
 
 
 def build_router():

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "lachan.incidents"
+    label = "incidents"
+    verbose_name = _("Incidents")
+
+    def ready(self):
+        from lachan.core.audit import register_app
+
+        register_app(self)

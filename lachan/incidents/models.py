@@ -1,0 +1,1 @@
+"""Incidents (issue 6)."""
