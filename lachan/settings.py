@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "lachan.directives",
     "lachan.monitoring",
     "lachan.incidents",
+    "lachan.notify",
+    "lachan.oncall",
 ]
 
 MIDDLEWARE = [

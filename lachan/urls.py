@@ -13,6 +13,8 @@ urlpatterns = [
     path("directives/", include("lachan.directives.urls")),
     path("monitoring/", include("lachan.monitoring.urls")),
     path("incidents/", include("lachan.incidents.urls")),
+    path("oncall/", include("lachan.oncall.urls")),
+    path("notify/", include("lachan.notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import schema  # noqa: F401  (OpenAPI extensions)
 
-API_APPS = ["organizations", "accounts", "inventory", "intel", "vulns", "directives", "monitoring", "incidents"]
+API_APPS = ["organizations", "accounts", "inventory", "intel", "vulns", "directives", "monitoring", "incidents", "notify", "oncall"]
 
 
 def build_router():
