@@ -35,6 +35,9 @@ class WatchedSite(ScopedModel):
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     check_count = models.PositiveIntegerField(_("checks"), default=0)
+    deep_next = models.BooleanField(
+        _("next check is deep"), default=False,
+        help_text=_("Set by a re-check of a finding only a deep check sees, or by an operator's 'check now'."))
 
     # Current state.
     status = models.CharField(_("status"), max_length=10, choices=SiteStatus.choices, default=SiteStatus.PENDING)
