@@ -307,3 +307,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Website monitor (lachan.monitoring, `lachan monitor`).
+MONITOR_INTERVAL_SECONDS = int(env("MONITOR_INTERVAL_SECONDS", "300"))  # default check interval of a new watched site
+MONITOR_DOWN_CONFIRMATIONS = int(env("MONITOR_DOWN_CONFIRMATIONS", "3"))  # failed checks in a row before DOWN
+MONITOR_HISTORY_DAYS = int(env("MONITOR_HISTORY_DAYS", "30"))  # checks older than this are purged
+MONITOR_LEASE_SECONDS = int(env("MONITOR_LEASE_SECONDS", "300"))  # a claimed site is free again after this
+MONITOR_CONCURRENCY = int(env("MONITOR_CONCURRENCY", "200"))  # checks in flight per monitor process
+MONITOR_PER_HOST = int(env("MONITOR_PER_HOST", "4"))  # connections per host per monitor process
+MONITOR_TLS_WARN_DAYS = int(env("MONITOR_TLS_WARN_DAYS", "14"))  # certificate expiring within N days: a finding
+MONITOR_RECHECK_SECONDS = int(env("MONITOR_RECHECK_SECONDS", "60"))  # re-check of a suspected finding or a failure
+MONITOR_JITTER = float(env("MONITOR_JITTER", "0.1"))  # ± fraction of the interval, fixed per site
+MONITOR_SLOW_MS = int(env("MONITOR_SLOW_MS", "5000"))  # a home page slower than this makes the site DEGRADED
+MONITOR_CHECK_TIMEOUT = float(env("MONITOR_CHECK_TIMEOUT", "90"))  # whole check (all pages) at most, seconds
+MONITOR_WRITE_BATCH = int(env("MONITOR_WRITE_BATCH", "200"))  # results written per transaction
+MONITOR_DNS_NAMESERVERS = env_list("MONITOR_DNS_NAMESERVERS", "")  # empty: the system's resolvers
