@@ -667,11 +667,16 @@ class _ScanHostPlan:
     hostname: str
     os: str
     host: tuple | None  # (host_id, unit_id, system_id, security_level)
-    findings: list
+    findings: int = 0
+
+
+def _finding_address(item):
+    return _canonical_ip(item.host_ip) or (item.hostname or "").strip().lower()
 
 
 def read_scan(path, *, unit, fmt=None):
-    """Phase 1 (no write): the scan's hosts with their findings, each host resolved in the inventory.
+    """Phase 1 (no write, one streamed pass): the scan's hosts, each resolved in the inventory, with their
+    finding counts — the findings themselves are not kept (a 1 GB file is read twice, never held).
     Raises ``ValidationError`` naming the addresses that belong to another unit."""
     from .parsers import iter_scan
     from .records import ScanHost
@@ -683,18 +688,16 @@ def read_scan(path, *, unit, fmt=None):
         if isinstance(item, ScanHost):
             address = _canonical_ip(item.ip) or item.hostname.strip().lower()
             if address and address not in hosts:
-                hosts[address] = _ScanHostPlan(address, item.hostname, item.os, index.find(item.ip, item.hostname), [])
+                hosts[address] = _ScanHostPlan(address, item.hostname, item.os, index.find(item.ip, item.hostname))
             continue
         format_name = format_name or item.scanner
-        address = _canonical_ip(item.host_ip) or (item.hostname or "").strip().lower()
+        address = _finding_address(item)
         if not address:
             continue
         plan = hosts.get(address)
         if plan is None:
-            plan = hosts[address] = _ScanHostPlan(address, item.hostname, "", index.find(item.host_ip, item.hostname), [])
-        item.evidence = _text(item.evidence, 4000)
-        item.description = _text(item.description, 2000)
-        plan.findings.append(item)
+            plan = hosts[address] = _ScanHostPlan(address, item.hostname, "", index.find(item.host_ip, item.hostname))
+        plan.findings += 1
     foreign = []
     for plan in hosts.values():
         if plan.host is None:
@@ -706,6 +709,39 @@ def read_scan(path, *, unit, fmt=None):
             _("This scan contains hosts of another unit; nothing was imported. Upload it for the unit owning "
               "them (or ask the coordinator): %(addresses)s") % {"addresses": ", ".join(sorted(foreign)[:50])})
     return hosts, format_name
+
+
+def _scan_rows(path, fmt, hosts, unit):
+    """Phase 2 (second streamed pass): ``(unit_id, host, address, finding)`` for every finding of the file,
+    in file order, once per key (a file repeating a finding — same host, rule, port … — counts once)."""
+    from .parsers import iter_scan
+    from .records import ScanHost
+
+    seen = set()
+    for item in iter_scan(path, fmt):
+        if isinstance(item, ScanHost):
+            continue
+        plan = hosts.get(_finding_address(item))
+        if plan is None:
+            continue
+        key = scan_key(item, plan.host[0] if plan.host else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        item.evidence = _text(item.evidence, 4000)
+        item.description = _text(item.description, 2000)
+        yield plan.host[1] if plan.host else unit.pk, plan.host, plan.address, item
+
+
+def _batches(iterable, size=BATCH):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def scan_key(finding, host_id):
@@ -808,25 +844,19 @@ def scan_import(path, *, unit, fmt=None, by, file_name=None, scan=None):
         raise
     policy = sla.active_policy()
     counts = {"new": 0, "updated": 0, "reopened": 0}
-    rows = {}  # one finding per key: a file repeating a finding (same host, rule, port …) counts once
-    total = 0
-    for plan in hosts.values():
-        unit_id = plan.host[1] if plan.host else unit.pk
-        for f in plan.findings:
-            total += 1
-            rows[scan_key(f, plan.host[0] if plan.host else None)] = (unit_id, plan.host, plan.address, f)
-    rows = list(rows.values())
+    total = sum(p.findings for p in hosts.values())
     with transaction.atomic(), acting_as(by):
         scan.format = (fmt or format_name or "")[:50]
         scan.hosts = len(hosts)
         scan.findings = total
         scan.save()
-        seen = set()
-        for chunk in _chunks(rows):
+        seen, scanners = set(), set()
+        for chunk in _batches(_scan_rows(path, fmt, hosts, unit)):
+            scanners.update(f.scanner for *_x, f in chunk)
             seen.update(_write_scan_batch(chunk, scan=scan, policy=policy, now=now, counts=counts))
-        scanners = {f.scanner for *_x, f in rows} or ({format_name} if format_name else set())
+        scanners = scanners or ({format_name} if format_name else set())
         closed = _close_absent(scan, hosts, scanners, seen, now)
-        unknown = [{"ip": p.address, "hostname": p.hostname, "os": p.os, "findings": len(p.findings), "added": False}
+        unknown = [{"ip": p.address, "hostname": p.hostname, "os": p.os, "findings": p.findings, "added": False}
                    for p in hosts.values() if p.host is None]
         scan.new, scan.updated_count, scan.reopened, scan.closed = (counts["new"], counts["updated"],
                                                                       counts["reopened"], closed)
