@@ -51,6 +51,9 @@ class WatchedSite(ScopedModel):
     final_url = models.URLField(_("final URL"), max_length=2000, blank=True)
     tls_days_left = models.IntegerField(_("TLS days left"), null=True, blank=True)
     dns_answers = models.JSONField(_("DNS answers"), default=dict, blank=True)
+    page_hashes = models.JSONField(
+        _("page content hashes"), default=dict, blank=True,
+        help_text=_("Content hash of the last snapshot kept of each page URL (the engine only)."))
 
     scope_unit = SITE_SCOPE
 
