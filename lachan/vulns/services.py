@@ -1042,7 +1042,7 @@ def mark_overdue(*, today=None):
 def _item_dict(item):
     data = item.to_dict() if hasattr(item, "to_dict") else dict(item)
     data["cve_id"] = (data.get("cve_id") or "").strip().upper()
-    return data
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
 def campaign_create(*, by, title, items=(), number="", issuer="", issued_on=None, deadline=None, description=""):
