@@ -48,6 +48,9 @@ CONTENT_KINDS = frozenset({FindingKind.DEFACEMENT, FindingKind.GAMBLING_INJECTIO
                            FindingKind.REDIRECT_OFFSITE})
 DEEP_ONLY_KINDS = frozenset({FindingKind.CLOAKING})
 QUIET_RESOLVE_KINDS = frozenset({FindingKind.DNS_CHANGED})  # resolved without a recovery notice
+ALERT_MIN_SEVERITY = Severity.LOW  # info findings (a failed cloaking probe …) open no alert
+NOTIFY_MIN_SEVERITY = Severity.MEDIUM  # low alerts are shown on the board, never e-mailed
+NOTIFIED_SEVERITIES = tuple(s.value for s in Severity if SEVERITY_RANK[s.value] <= SEVERITY_RANK[NOTIFY_MIN_SEVERITY])
 # Who may act on alerts: the writers of the unit plus the on-duty operator.
 ALERT_ROLES = frozenset(WRITE_ROLES) | {Role.OPERATOR}
 # Alert kind → incident type (keys of the incidents taxonomy).
@@ -122,6 +125,15 @@ class Outcome:
     keep_dns: bool = False  # do not store the new DNS answers yet
 
 
+def _rank(severity):
+    return SEVERITY_RANK.get(severity, 9)
+
+
+def _notify(alert, outcome):
+    if alert.kind == FindingKind.DOWN or _rank(alert.severity) <= _rank(NOTIFY_MIN_SEVERITY):
+        outcome.notify.append(alert.pk)
+
+
 def _event(site, now, kind, message, alert=None, user=None, **data):
     return SiteEvent(site=site, at=now, kind=kind, alert=alert, user=user, message=str(message)[:500], data=data)
 
@@ -130,11 +142,11 @@ def _merged(findings, home):
     """``{(kind, url): finding}``: the most severe finding of each kind per page (``down`` left out)."""
     merged = {}
     for finding in findings:
-        if finding.kind == FindingKind.DOWN:
+        if finding.kind == FindingKind.DOWN or _rank(finding.severity) > _rank(ALERT_MIN_SEVERITY):
             continue
         key = (finding.kind, finding.url or home)
         best = merged.get(key)
-        if best is None or SEVERITY_RANK.get(finding.severity, 9) < SEVERITY_RANK.get(best.severity, 9):
+        if best is None or _rank(finding.severity) < _rank(best.severity):
             merged[key] = finding
     return merged
 
@@ -226,7 +238,7 @@ def _findings(site, result, now, check, context, outcome):
                                          severity=finding.severity))
             if critical:
                 outcome.events.append(_event(site, now, EventKind.ALERT_CONFIRMED, alert.summary, alert=alert))
-                outcome.notify.append(alert.pk)
+                _notify(alert, outcome)
             else:
                 outcome.recheck = True
                 if kind in DEEP_ONLY_KINDS or url not in (home, result.final_url):
@@ -236,12 +248,13 @@ def _findings(site, result, now, check, context, outcome):
             continue
         alert.last_seen_at = now
         alert.summary, alert.evidence, alert.signature = finding.summary[:500], finding.evidence, signature
-        if SEVERITY_RANK.get(finding.severity, 9) < SEVERITY_RANK.get(alert.severity, 9):
+        if _rank(finding.severity) < _rank(alert.severity):
             alert.severity = finding.severity
         if alert.state == AlertState.SUSPECTED:
             alert.state, alert.confirmed_at = AlertState.CONFIRMED, now
             outcome.events.append(_event(site, now, EventKind.ALERT_CONFIRMED, alert.summary, alert=alert))
-            outcome.notify.append(alert.pk)
+        if alert.state in (AlertState.CONFIRMED, AlertState.ACKNOWLEDGED) and alert.notified_at is None:
+            _notify(alert, outcome)  # confirmed now, or raised to a severity worth a notice
         alert.save(update_fields=["last_seen_at", "summary", "evidence", "signature", "severity", "state",
                                   "confirmed_at"])
     for key, alert in list(context.open_alerts.items()):
@@ -279,7 +292,7 @@ def evaluate(site, result, *, now, check=None, context=None):
 
 SITE_RESULT_FIELDS = ["check_count", "last_checked_at", "verdict", "last_http_status", "last_latency_ms",
                       "last_error", "final_url", "tls_days_left", "deep_next", "consecutive_failures", "status",
-                      "status_since", "dns_answers", "next_check_at"]
+                      "status_since", "dns_answers", "next_check_at", "page_hashes"]
 
 
 def next_check_time(site, now, *, recheck=False):
