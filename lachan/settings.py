@@ -238,6 +238,12 @@ INTEL_INDICATOR_DAYS = int(env("INTEL_INDICATOR_DAYS", "90"))  # indicator (IoC)
 INTEL_MATCH_DOCUMENTATION = env_bool("INTEL_MATCH_DOCUMENTATION", True)  # documentation ranges registered by a unit match
 INTEL_UPLOAD_MAX_BYTES = int(env("INTEL_UPLOAD_MAX_BYTES", str(2 * 1024**3)))  # feed upload page
 
+# Advisory feeds fetched on a schedule where the network allows (air-gapped: leave empty, upload files):
+# comma-separated URLs of NVD JSON 2.0 / CVE 5 / CISA KEV files, through the outbound guard.
+VULNS_ADVISORY_FEEDS = env_list("VULNS_ADVISORY_FEEDS", "")
+VULNS_FEED_FETCH_HOURS = int(env("VULNS_FEED_FETCH_HOURS", "24"))
+VULNS_FEED_MAX_BYTES = int(env("VULNS_FEED_MAX_BYTES", str(512 * 1024**2)))
+
 # Outbound fetch guard: extra networks that may be fetched despite being private (demo/tests: loopback).
 OUTBOUND_ALLOWLIST = env_list("OUTBOUND_ALLOWLIST", "")
 

@@ -4,6 +4,8 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from lachan.core.jobs import periodic, task
 
 
@@ -37,3 +39,12 @@ def expire_and_mark_overdue():
     from .services import expire_risk_acceptances, mark_overdue
 
     return {"reopened": expire_risk_acceptances(), "overdue": mark_overdue()}
+
+
+@periodic(every=timedelta(hours=settings.VULNS_FEED_FETCH_HOURS))
+@task()
+def fetch_advisory_feeds():
+    """Fetch and import ``settings.VULNS_ADVISORY_FEEDS`` (nothing when empty: air-gapped deployments)."""
+    from .feed_fetch import fetch_all
+
+    return fetch_all()
