@@ -263,10 +263,13 @@ class SiteState:
         return web.Response(text=page, content_type="text/html")
 
 
+STATE = web.AppKey("state", SiteState)
+
+
 def make_app(site, *, deface_after=DEFACE_AFTER):
     state = SiteState(site, deface_after)
     app = web.Application()
-    app["state"] = state
+    app[STATE] = state
     app.router.add_route("GET", "/{tail:.*}", state.handle)
     app.router.add_route("HEAD", "/{tail:.*}", state.handle)
     return app
