@@ -12,6 +12,7 @@ load_dotenv
 # (TOTP for coordinators); TWO_FACTOR_REQUIRED_ROLES= in .env turns it off for a quick look.
 export OUTBOUND_ALLOWLIST="${OUTBOUND_ALLOWLIST-127.0.0.0/8,::1/128}"          # demo sites run on loopback
 export LACHAN_BIND="${LACHAN_BIND:-127.0.0.1:8000}"
+export LACHAN_DEMO_SITES_PORT="${LACHAN_DEMO_SITES_PORT:-8701}"                  # demo sites: this port and the next 4
 
 log "lachan migrate"
 "$LACHAN" migrate --noinput
@@ -19,5 +20,11 @@ log "lachan collectstatic"
 "$LACHAN" collectstatic --noinput -v 0
 log "lachan demo load"
 "$LACHAN" demo load
+log "lachan demo_sites load"
+"$LACHAN" demo_sites load
+log "lachan demo_sites (loopback demo websites for the website watch)"
+"$LACHAN" demo_sites &
+DEMO_SITES_PID=$!
+trap 'kill "$DEMO_SITES_PID" 2>/dev/null || true; wait "$DEMO_SITES_PID" 2>/dev/null || true' EXIT
 log "lachan up --demo"
-exec "$LACHAN" up --demo
+"$LACHAN" up --demo
