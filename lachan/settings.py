@@ -328,3 +328,15 @@ MONITOR_SLOW_MS = int(env("MONITOR_SLOW_MS", "5000"))  # a home page slower than
 MONITOR_CHECK_TIMEOUT = float(env("MONITOR_CHECK_TIMEOUT", "90"))  # whole check (all pages) at most, seconds
 MONITOR_WRITE_BATCH = int(env("MONITOR_WRITE_BATCH", "200"))  # results written per transaction
 MONITOR_DNS_NAMESERVERS = env_list("MONITOR_DNS_NAMESERVERS", "")  # empty: the system's resolvers
+
+# Notifications (lachan.notify).
+NOTIFY_MAX_ATTEMPTS = int(env("NOTIFY_MAX_ATTEMPTS", "5"))  # a delivery is failed after this many attempts
+NOTIFY_RETRY_BASE_SECONDS = int(env("NOTIFY_RETRY_BASE_SECONDS", "60"))  # backoff: base × 2^(attempt-1)…
+NOTIFY_RETRY_MAX_SECONDS = int(env("NOTIFY_RETRY_MAX_SECONDS", "3600"))  # … at most this
+NOTIFY_SENDING_LEASE_SECONDS = int(env("NOTIFY_SENDING_LEASE_SECONDS", "600"))  # a stuck claim is retried after
+NOTIFY_HTTP_TIMEOUT = float(env("NOTIFY_HTTP_TIMEOUT", "10"))  # webhook connect/read timeout, seconds
+NOTIFY_MAX_ATTACHMENT_BYTES = int(env("NOTIFY_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))  # per send, total
+NOTIFY_WEBHOOK_SECRET = env("NOTIFY_WEBHOOK_SECRET", "")  # HMAC key of webhooks given as plain addresses
+NOTIFY_TELEGRAM_BOT_TOKEN = env("NOTIFY_TELEGRAM_BOT_TOKEN", "")
+NOTIFY_TELEGRAM_API_URL = env("NOTIFY_TELEGRAM_API_URL", "")  # empty: https://api.telegram.org
+NOTIFY_QUIET_HOURS_BREAKTHROUGH = env("NOTIFY_QUIET_HOURS_BREAKTHROUGH", "critical")  # severity that ignores quiet hours
