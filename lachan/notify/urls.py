@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lachan.core.urls_helpers import crud_urls
+
+from . import views
 
 app_name = "notify"
 
-urlpatterns = []
+urlpatterns = [
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("preferences/<int:pk>/", views.PreferenceEditView.as_view(), name="preference_edit"),
+    path("preferences/<int:pk>/delete/", views.PreferenceDeleteView.as_view(), name="preference_delete"),
+    *crud_urls("deliveries", "delivery", list_view=views.DeliveryListView, detail_view=views.DeliveryDetailView),
+]

@@ -1,1 +1,6 @@
-routes = []
+from . import views
+
+routes = [
+    ("deliveries", views.DeliveryViewSet, "delivery"),
+    ("preferences", views.NotificationPreferenceViewSet, "notificationpreference"),
+]

@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    TELEGRAM = "telegram", _("Telegram")
+    WEBHOOK = "webhook", _("Webhook")
+    APPRISE = "apprise", _("Other service (Apprise URL)")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    RETRY = "retry", _("Failed, will retry")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Severity(models.TextChoices):
+    INFO = "info", _("Information")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values)}
+
+# Rows a worker may claim (a retry only once its next_attempt_at has passed).
+CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRY)
