@@ -1,0 +1,260 @@
+"""``check_site``: one full check of a website — HTTP, TLS, DNS, content analysis, and in deep mode the
+cloaking probes, the configured sub-pages and a sample of the sitemap.
+
+Order: the home page and the DNS answers are fetched together; if the home page is down the check stops
+there (verdict ``down``). Otherwise its content is analysed against its baseline, and a deep check then
+runs the probes, sub-pages and sitemap sample concurrently (``CheckOptions.page_concurrency`` at a time).
+One bad page never fails the check: a sub-page that fails is a ``down`` finding of that URL, a probe that
+fails is an ``info`` finding, and an exception in the analysis of a page is reported in
+``error_message`` without losing the other findings. Each page is parsed once (``extract_features``);
+the cloaking comparison re-reads the three bodies (``analysis.compare_cloaking`` takes HTML).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urljoin
+
+from django.utils.translation import gettext_noop as N_
+
+from lachan.monitoring import analysis
+from lachan.monitoring.analysis import lexicon
+from lachan.monitoring.analysis.extract import host_of
+from lachan.monitoring.analysis.sites import is_unrelated, site_of
+
+from . import dns as dns_checks
+from . import kinds, sitemap
+from .http import Page, fetch_page
+from .options import DEFAULT_OPTIONS, CheckOptions
+from .result import CheckFinding, CheckResult
+
+log = logging.getLogger(__name__)
+
+
+def _finding(kind, severity, template, params=None, *, url, signal="", **evidence) -> CheckFinding:
+    params = params or {}
+    return CheckFinding(kind=kind, severity=severity, summary=template % params if params else template,
+                        evidence=evidence, url=url, signal=signal, template=template, params=params)
+
+
+def _features(value):
+    if value is None or isinstance(value, analysis.PageFeatures):
+        return value
+    return analysis.PageFeatures.from_dict(value)
+
+
+class _Check:
+    """The state of one check while it runs (not kept afterwards)."""
+
+    def __init__(self, session, url, *, baselines, options, deep):
+        self.session = session
+        self.url = url
+        self.baselines = baselines or {}
+        self.options = options
+        self.deep = deep
+        self.findings: list[CheckFinding] = []
+        self.pages: dict = {}
+        self.errors: list[str] = []
+        self.verify = True  # False once the site's certificate failed: later pages are judged all the same
+        self.semaphore = asyncio.Semaphore(max(1, options.page_concurrency))
+
+    def baseline(self, url):
+        try:
+            return _features(self.baselines.get(url))
+        except (TypeError, KeyError, ValueError) as exc:
+            self.errors.append(f"baseline of {url}: {exc}")
+            return None
+
+    async def fetch(self, url, **kwargs) -> Page:
+        async with self.semaphore:
+            return await fetch_page(self.session, url, self.options, verify=self.verify, **kwargs)
+
+    # --- home page ------------------------------------------------------------------------------------
+
+    def tls(self, page: Page):
+        if page.tls_error:
+            self.verify = False
+        tls = page.result.tls if page.result is not None else None
+        days_left = tls.get("days_left") if tls else None
+        facts = {k: tls[k] for k in ("not_after", "issuer", "subject") if tls and k in tls}
+        if page.tls_error:
+            expired = days_left is not None and days_left < 0
+            self.findings.append(_finding(
+                "tls_invalid", "high" if expired else "medium",
+                N_("The TLS certificate has expired.") if expired else
+                N_("The TLS certificate could not be verified: %(error)s"),
+                None if expired else {"error": page.tls_error},
+                url=page.url, signal="expired" if expired else "unverified", error=page.tls_error, **facts))
+        elif days_left is not None and days_left <= self.options.warn_days():
+            self.findings.append(_finding(
+                "tls_expiring", "high" if days_left <= 3 else "medium",
+                N_("The TLS certificate expires in %(days)s days."), {"days": days_left},
+                url=page.url, signal="expiring", days_left=days_left, **facts))
+        return days_left
+
+    def analyse(self, page: Page):
+        """Content findings of a page fetched OK; its features kept in ``pages``."""
+        result = page.result
+        self.redirect_offsite(page)
+        if not page.is_html():
+            return None
+        try:
+            features = analysis.extract_features(result.body, result.final_url, encoding=result.charset)
+            found = analysis.analyse(features, self.baseline(page.url))
+        except Exception as exc:  # a hostile page must not stop the check
+            log.exception("analysis of %s failed", page.url)
+            self.errors.append(f"analysis of {page.url}: {type(exc).__name__}: {exc}")
+            return None
+        self.pages[page.url] = features
+        host = features.host or host_of(result.final_url)
+        self.findings.extend(kinds.from_analysis(f, page.url, host) for f in found)
+        return features
+
+    def redirect_offsite(self, page: Page):
+        """``redirect_offsite`` when the HTTP redirects end on another site than the one asked for."""
+        result = page.result
+        if not result.redirects:
+            return
+        start, end = host_of(page.url), host_of(result.final_url)
+        if site_of(start) == site_of(end):
+            return
+        baseline = self.baseline(page.url)
+        if baseline is not None and site_of(host_of(baseline.url)) == site_of(end):
+            return  # the page already went there when it was judged good
+        if lexicon.score(lexicon.url_hits(result.final_url)) >= lexicon.SPAM_SCORE:
+            severity = "critical"
+        elif baseline is not None:
+            severity = "high"
+        else:
+            severity = "medium" if is_unrelated(end, start) else "low"
+        self.findings.append(_finding(
+            "redirect_offsite", severity, N_("The page redirects to another site: %(target)s"),
+            {"target": result.final_url}, url=page.url, signal="http_redirect",
+            chain=[f"{status} {url}" for status, url in result.redirects] + [f"{result.status} {result.final_url}"]))
+
+    # --- deep extras ----------------------------------------------------------------------------------
+
+    async def probe(self, page: Page):
+        """Cloaking: the page again as Googlebot and with a search-engine referer."""
+        googlebot, referer = await asyncio.gather(self.fetch(page.url, googlebot=True),
+                                                  self.fetch(page.url, referer=True))
+        failed = [(label, p) for label, p in (("Googlebot", googlebot), ("search-engine referer", referer))
+                  if p.result is None]
+        for label, p in failed:
+            self.findings.append(_finding(
+                "cloaking", "info", N_("The %(variant)s probe could not be fetched: %(error)s"),
+                {"variant": label, "error": p.error.message}, url=page.url, signal="probe_failed",
+                variant=label, error_kind=p.error.kind))
+        if failed:
+            return
+        result = page.result
+        try:
+            found = analysis.compare_cloaking(
+                page.url, (result.status, result.final_url, result.body),
+                (googlebot.result.status, googlebot.result.final_url, googlebot.result.body),
+                (referer.result.status, referer.result.final_url, referer.result.body))
+        except Exception as exc:
+            log.exception("cloaking comparison of %s failed", page.url)
+            self.errors.append(f"cloaking of {page.url}: {type(exc).__name__}: {exc}")
+            return
+        host = host_of(result.final_url)
+        self.findings.extend(kinds.from_analysis(f, page.url, host) for f in found)
+
+    async def subpage(self, url: str, *, probe: bool):
+        page = await self.fetch(url)
+        failure = page.failure()
+        if failure is not None:
+            signal, message = failure
+            self.findings.append(_finding(
+                "down", "low", N_("A sub-page could not be read: %(error)s"), {"error": message},
+                url=url, signal=signal if signal.startswith("http_") else f"subpage_{signal}",
+                error_kind=signal, error=message))
+            return
+        if self.analyse(page) is not None and probe:
+            await self.probe(page)
+
+    async def sitemap_sample(self, home: Page, count: int, exclude):
+        final = home.result.final_url
+        sites = sitemap.sites_of(self.url, final)
+        try:
+            urls = await sitemap.sitemap_urls(self.session, final, self.options, sites=sites, verify=self.verify)
+        except Exception as exc:
+            log.exception("sitemap of %s failed", self.url)
+            self.errors.append(f"sitemap: {type(exc).__name__}: {exc}")
+            return
+        chosen = sitemap.sample(urls, count, exclude=exclude, seed=self.options.sample_seed)
+        await asyncio.gather(*(self.subpage(u, probe=self.options.cloak_subpages) for u in chosen))
+
+
+def subpage_urls(home_url: str, subpages) -> list[str]:
+    """The configured sub-pages (paths or URLs) as URLs of the home page's site, without repeats."""
+    sites = sitemap.sites_of(home_url)
+    out = []
+    for entry in subpages or ():
+        url = urljoin(home_url, str(entry).strip())
+        if url != home_url and url not in out and sitemap.same_site(url, sites):
+            out.append(url)
+    return out
+
+
+async def check_site(session, url, *, baselines: dict | None = None, previous_dns: dict | None = None,
+                     subpages=(), sitemap_sample: int = 0, deep: bool = True, options: CheckOptions | None = None,
+                     dns_resolver=None) -> CheckResult:
+    """One full check of the site at ``url`` through ``session`` (a ``guarded_session()``).
+
+    ``baselines`` maps page URLs (as requested: the home URL, sub-page URLs, sitemap URLs) to the
+    ``PageFeatures`` (or its dict) of the last good version; ``previous_dns`` is the last
+    ``CheckResult.dns``; ``dns_resolver`` a ``checking.dns.DnsLookup`` (default: the process-wide one).
+    ``deep=False`` checks the home page only (DNS from the cache); ``deep=True`` adds the cloaking
+    probes, ``subpages`` and ``sitemap_sample`` URLs of the sitemap, and asks DNS afresh.
+    """
+    options = options or DEFAULT_OPTIONS
+    lookup = dns_resolver or dns_checks.default_lookup()
+    check = _Check(session, url, baselines=baselines, options=options, deep=deep)
+    home, dns_answers = await asyncio.gather(check.fetch(url), lookup.records(host_of(url), fresh=deep))
+    check.findings.extend(dns_checks.compare(previous_dns, dns_answers, url))
+
+    result = home.result
+    tls_days_left = check.tls(home) if result is not None else None
+    failure = home.failure()
+    if failure is not None:
+        signal, message = failure
+        severity = "high" if signal.startswith("http_4") else "critical"
+        evidence = {"error_kind": signal, "error": message}
+        if result is not None:
+            evidence["http_status"] = result.status
+        check.findings.append(_finding("down", severity, N_("The home page is down: %(error)s"), {"error": message},
+                                       url=url, signal=signal, **evidence))
+    else:
+        features = check.analyse(home)
+        if deep:
+            extra = subpage_urls(url, subpages)
+            jobs = [check.subpage(u, probe=options.cloak_subpages) for u in extra]
+            if features is not None:
+                jobs.append(check.probe(home))
+            if sitemap_sample > 0:
+                jobs.append(check.sitemap_sample(home, sitemap_sample, exclude={url, result.final_url, *extra}))
+            await asyncio.gather(*jobs)
+
+    findings = kinds.sort_findings(check.findings)
+    error_kind, error_message = "", ""
+    if failure is not None:
+        error_kind, error_message = failure
+    elif check.errors:
+        error_message = "; ".join(check.errors)[:500]
+    return CheckResult(
+        url=url,
+        final_url=result.final_url if result is not None else (home.error.url if home.error else url),
+        http_status=result.status if result is not None else None,
+        latency_ms=round(result.elapsed_ms) if result is not None else None,
+        tls_days_left=tls_days_left,
+        verdict=kinds.verdict(findings, home_down=failure is not None),
+        findings=findings,
+        error_kind=error_kind,
+        error_message=error_message,
+        redirects=home.redirects,
+        dns=dns_answers,
+        pages=check.pages,
+        deep=deep,
+    )
