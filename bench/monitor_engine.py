@@ -1,0 +1,364 @@
+#!/usr/bin/env python
+"""The website monitor against 5,000 sites of a local server farm: sustained full checks per minute, check
+latency, peak memory and CPU — the real engine with 1 and 2 processes, and a naive sequential loop.
+
+    .venv/bin/python bench/monitor_engine.py                        # 5,000 sites, 90 s per engine run
+    .venv/bin/python bench/monitor_engine.py --sites 500 --duration 40 --naive 20   # a smoke run
+    .venv/bin/python bench/monitor_engine.py --database-url postgres://…/scratch    # an EMPTY database
+
+Issue 5 target: ≥ 6,000 full checks (fetch + analysis) per minute, ≤ 1 GB, on the 2-core machine.
+
+1. Starts ``bench/monitor_farm.py`` (a subprocess; 5,000 virtual sites on 127.1.x.y, 0–2 s delays, 50–200 KB
+   pages, a few percent defaced / injected / cloaked / down).
+2. Creates a throwaway database (SQLite under a temp dir, or ``--database-url``), migrates it, and seeds one
+   unit tree (a root and 50 units) with 5,000 monitored websites and their ``WatchedSite`` rows: interval
+   ``--interval`` s (30: shorter than a round at the target rate, so work is always due), the model's
+   defaults for deep checks (every ``deep_every``-th check adds the Googlebot/referer fetches and a
+   sitemap sample). ``OUTBOUND_ALLOWLIST=127.0.0.0/8`` for this run only.
+3. **Naive loop** (``--naive`` s, a subprocess): one site after the other, ``fetch_sync`` (the same guarded
+   fetch) + ``extract_features`` + ``analyse``: the requests-style way.
+4. **Engine**, 1 process then 2 processes (subprocesses running ``lachan.monitoring.engine.run(duration=…)``,
+   all due again between the runs; baselines recorded by the first run are kept), ``--duration`` s each.
+   Figures from the ``Check`` rows written between ``--warmup`` s after the start and the end of the
+   duration: checks per minute, deep checks, verdicts; full-check latency (``check_site`` wall time, timed
+   inside each worker) and home-page fetch latency (``Check.latency_ms``); per process: peak RSS (VmHWM),
+   CPU seconds and cores used; the farm's CPU over the same window; the total RSS of the monitor processes
+   sampled every 0.5 s (its maximum). Detection over the whole run: misbehaving sites judged right, clean
+   sites flagged.
+Exit status 0 when the best engine run meets both targets, 1 otherwise.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import monitor_farm  # noqa: E402
+
+TARGET_PER_MIN = 6000
+TARGET_MB = 1024
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sites", type=int, default=5000)
+    parser.add_argument("--duration", type=float, default=90.0, help="seconds per engine run")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds at the start of a run not counted")
+    parser.add_argument("--naive", type=float, default=60.0, help="seconds of the naive loop (0: skip)")
+    parser.add_argument("--processes", default="1,2", help="engine runs: numbers of monitor processes")
+    parser.add_argument("--concurrency", type=int, default=200, help="checks in flight per monitor process")
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--interval", type=int, default=30, help="WatchedSite.interval_seconds")
+    parser.add_argument("--port", type=int, default=18080, help="the farm's port")
+    parser.add_argument("--max-delay", type=float, default=2.0)
+    parser.add_argument("--database-url", help="an EMPTY scratch database (default: SQLite in a temp dir)")
+    parser.add_argument("--worker", choices=("engine", "naive"), help=argparse.SUPPRESS)
+    parser.add_argument("--name", default="bench", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# --------------------------------------------------------------------------------------------------
+# /proc readings (psutil is not installed)
+# --------------------------------------------------------------------------------------------------
+
+def proc_status_kb(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except OSError:
+        return 0.0
+
+
+def load_average():
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q / 100 * len(values)))]
+
+
+# --------------------------------------------------------------------------------------------------
+# Workers (subprocesses): print one JSON line at the end
+# --------------------------------------------------------------------------------------------------
+
+def self_figures(started_cpu, started_wall):
+    usage = os.times()
+    return {"peak_rss_kb": proc_status_kb("self", "VmHWM"),
+            "cpu_s": usage.user + usage.system - started_cpu, "wall_s": time.monotonic() - started_wall}
+
+
+def engine_worker(args):
+    import django
+
+    django.setup()
+    from lachan.monitoring import checking
+    from lachan.monitoring.engine import run
+
+    cpu0, wall0 = sum(os.times()[:2]), time.monotonic()
+    timings = {"deep": [], "shallow": []}
+    real_check_site = checking.check_site
+
+    async def timed_check_site(*a, **kw):  # the engine imports check_site from the package at each check
+        start = time.monotonic()
+        try:
+            return await real_check_site(*a, **kw)
+        finally:
+            timings["deep" if kw.get("deep") else "shallow"].append(time.monotonic() - start)
+
+    checking.check_site = timed_check_site
+    stats = run(concurrency=args.concurrency, per_host=args.per_host, name=args.name, duration=args.duration)
+    print(json.dumps({"stats": stats, "timings": timings, **self_figures(cpu0, wall0)}), flush=True)
+
+
+def naive_worker(args):
+    import django
+
+    django.setup()
+    from lachan.core.outbound import FetchError, fetch_sync
+    from lachan.monitoring.analysis import analyse, extract_features
+
+    cpu0, wall0 = sum(os.times()[:2]), time.monotonic()
+    latencies, verdicts, i = [], {}, 0
+    deadline = time.monotonic() + args.duration
+    while time.monotonic() < deadline:
+        url = monitor_farm.site_url(i % args.sites, args.port)
+        start = time.monotonic()
+        try:
+            result = fetch_sync(url, timeout=30)
+            if result.status >= 500:
+                verdict = "down"
+            else:
+                findings = analyse(extract_features(result.body, result.final_url))
+                verdict = "flagged" if any(f.severity in ("critical", "high") for f in findings) else "ok"
+        except FetchError:
+            verdict = "down"
+        latencies.append(time.monotonic() - start)
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+        i += 1
+    print(json.dumps({"latencies": latencies, "verdicts": verdicts, **self_figures(cpu0, wall0)}), flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The bench
+# --------------------------------------------------------------------------------------------------
+
+def configure(args, tmp):
+    url = args.database_url or f"sqlite:///{tmp}/monitor-bench.sqlite3"
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "lachan.settings", "DATABASE_URL": url, "LACHAN_DATA_DIR": str(tmp),
+        "LOG_LEVEL": "WARNING", "OUTBOUND_ALLOWLIST": "127.0.0.0/8", "LACHAN_MANIFEST_STATIC": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "TASKS_BACKEND": "db",
+        "PYTHONUNBUFFERED": "1",
+    })
+    (Path(tmp) / "static").mkdir(exist_ok=True)
+
+
+def seed(args):
+    from auditlog.context import disable_auditlog
+    from django.db import transaction
+    from django.utils import timezone
+
+    from lachan.inventory.models import Website
+    from lachan.monitoring.models import WatchedSite
+    from lachan.organizations.models import Unit
+
+    now = timezone.now()
+    with disable_auditlog(), transaction.atomic():
+        units = [Unit(id=1, code="ROOT", name="Sở TTTT", path="/1/", depth=0)]
+        units += [Unit(id=k, code=f"U{k:03d}", name=f"Đơn vị {k}", parent_id=1, path=f"/1/{k}/", depth=1)
+                  for k in range(2, 52)]
+        Unit.objects.bulk_create(units)
+        Website.objects.bulk_create([
+            Website(unit_id=2 + i % 50, url=monitor_farm.site_url(i, args.port), name=f"Site {i}", monitored=True)
+            for i in range(args.sites)], batch_size=1000)
+        sites = [WatchedSite(website_id=w, interval_seconds=args.interval, next_check_at=now)
+                 for w in Website.objects.order_by("pk").values_list("pk", flat=True)]
+        WatchedSite.objects.bulk_create(sites, batch_size=1000)
+    return WatchedSite()
+
+
+def start_farm(args):
+    farm = subprocess.Popen([sys.executable, str(ROOT / "bench" / "monitor_farm.py"), "--sites", str(args.sites),
+                             "--port", str(args.port), "--max-delay", str(args.max_delay)],
+                            stdout=subprocess.PIPE, text=True)
+    for line in farm.stdout:
+        print("  " + line.rstrip())
+        if line.startswith("READY"):
+            break
+    else:
+        raise SystemExit("the farm did not start")
+    threading.Thread(target=lambda: [print("  " + x.rstrip()) for x in farm.stdout], daemon=True).start()
+    return farm
+
+
+def spawn_worker(args, kind, name, duration):
+    argv = [sys.executable, __file__, "--worker", kind, "--name", name, "--duration", str(duration),
+            "--sites", str(args.sites), "--port", str(args.port), "--concurrency", str(args.concurrency),
+            "--per-host", str(args.per_host)]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def collect(procs, farm):
+    """Wait for the workers while sampling their summed RSS; returns (results, max total RSS KB)."""
+    peak_total = 0
+    while any(p.poll() is None for p in procs):
+        peak_total = max(peak_total, sum(proc_status_kb(p.pid, "VmRSS") for p in procs))
+        time.sleep(0.5)
+    results = []
+    for p in procs:
+        out = p.stdout.read().strip().splitlines()
+        if p.returncode or not out:
+            raise SystemExit(f"worker {p.pid} failed ({p.returncode})")
+        results.append(json.loads(out[-1]))
+    return results, peak_total
+
+
+def run_naive(args, farm):
+    print(f"\nnaive sequential loop, {args.naive:.0f} s (fetch_sync + extract_features + analyse, home page only)")
+    farm_cpu0 = proc_cpu_seconds(farm.pid)
+    proc = spawn_worker(args, "naive", "naive", args.naive)
+    [result], _ = collect([proc], farm)
+    n = len(result["latencies"])
+    per_min = n / result["wall_s"] * 60
+    print(f"  checks: {n:,} in {result['wall_s']:.0f} s = {per_min:,.0f} checks/min; verdicts {result['verdicts']}")
+    print(f"  check latency p50 {percentile(result['latencies'], 50) * 1000:,.0f} ms, "
+          f"p95 {percentile(result['latencies'], 95) * 1000:,.0f} ms")
+    print(f"  peak RSS {result['peak_rss_kb'] / 1024:,.0f} MB; CPU {result['cpu_s']:.1f} s "
+          f"({result['cpu_s'] / result['wall_s']:.2f} cores); farm CPU {proc_cpu_seconds(farm.pid) - farm_cpu0:.1f} s")
+    return per_min
+
+
+def run_engine(args, farm, processes, run_no):
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from lachan.monitoring.models import Check, WatchedSite
+
+    WatchedSite.objects.update(next_check_at=timezone.now(), claimed_by="", claimed_until=None)
+    print(f"\nengine, {processes} process(es) × concurrency {args.concurrency}, per-host {args.per_host}, "
+          f"{args.duration:.0f} s (load average {load_average()})")
+    started = timezone.now()
+    farm_cpu0 = proc_cpu_seconds(farm.pid)
+    procs = [spawn_worker(args, "engine", f"bench{run_no}-{k + 1}", args.duration) for k in range(processes)]
+    results, peak_total = collect(procs, farm)
+    farm_cpu = proc_cpu_seconds(farm.pid) - farm_cpu0
+    window = Check.objects.filter(checked_at__gte=started + timezone.timedelta(seconds=args.warmup),
+                                  checked_at__lt=started + timezone.timedelta(seconds=args.duration))
+    counted = window.count()
+    per_min = counted / (args.duration - args.warmup) * 60
+    every = Check.objects.filter(checked_at__gte=started)
+    deep = every.filter(deep=True).count()
+    verdicts = dict(every.values_list("verdict").annotate(n=Count("id")).order_by())
+    home_ms = list(window.exclude(latency_ms=None).values_list("latency_ms", flat=True))
+    timings = {kind: [t for r in results for t in r["timings"][kind]] for kind in ("deep", "shallow")}
+    both = timings["deep"] + timings["shallow"]
+    print(f"  sustained: {counted:,} checks between {args.warmup:.0f} s and {args.duration:.0f} s = "
+          f"{per_min:,.0f} checks/min (target ≥ {TARGET_PER_MIN:,})")
+    print(f"  whole run: {every.count():,} checks written, {deep:,} deep; verdicts {verdicts}")
+    print(f"  full check (check_site) p50 {percentile(both, 50) * 1000:,.0f} ms, p95 {percentile(both, 95) * 1000:,.0f}"
+          f" ms; shallow p50 {percentile(timings['shallow'], 50) * 1000:,.0f} ms, deep p50 "
+          f"{percentile(timings['deep'], 50) * 1000:,.0f} ms; home page fetch p50 {percentile(home_ms, 50):,.0f} ms, "
+          f"p95 {percentile(home_ms, 95):,.0f} ms")
+    for r, p in zip(results, procs, strict=True):
+        s = r["stats"]
+        print(f"  process {p.pid}: peak RSS {r['peak_rss_kb'] / 1024:,.0f} MB, CPU {r['cpu_s']:.1f} s over "
+              f"{r['wall_s']:.0f} s ({r['cpu_s'] / r['wall_s']:.2f} cores); checked {s.get('checked', 0):,} "
+              f"(deep {s.get('deep', 0):,}), timeouts {s.get('timeouts', 0)}, errors {s.get('errors', 0)}")
+    total_mb = peak_total / 1024
+    print(f"  monitor processes together: peak RSS {total_mb:,.0f} MB sampled (sum of peaks "
+          f"{sum(r['peak_rss_kb'] for r in results) / 1024:,.0f} MB; target ≤ {TARGET_MB:,}); farm CPU "
+          f"{farm_cpu:.1f} s; load average {load_average()}")
+    return per_min, sum(r["peak_rss_kb"] for r in results) / 1024, started
+
+
+def detection(args, since):
+    from lachan.monitoring.models import Check
+
+    kinds = monitor_farm.site_kinds(args.sites)
+    index = {monitor_farm.site_url(i, args.port): i for i in range(args.sites)}
+    expect = {"defaced": {"compromised", "suspicious"}, "injected": {"compromised", "suspicious"},
+              "down": {"down"}}
+    right, wrong, clean_flagged, clean_seen = {}, {}, set(), set()
+    for url, verdict, deep in Check.objects.filter(checked_at__gte=since).values_list("url", "verdict", "deep"):
+        i = index.get(url)
+        kind = kinds.get(i)
+        if kind is None:
+            clean_seen.add(i)
+            if verdict != "ok":
+                clean_flagged.add(i)
+        elif kind in expect or deep:
+            ok = verdict in expect.get(kind, {"compromised", "suspicious"})
+            (right if ok else wrong).setdefault(kind, set()).add(i)
+    print("\ndetection over all engine checks: " + "; ".join(
+        f"{kind} {len(right.get(kind, ()))} sites right, {len(wrong.get(kind, ()))} wrong"
+        for kind in monitor_farm.KINDS) + " (cloaked: deep checks only)")
+    print(f"  clean sites flagged: {len(clean_flagged)} of {len(clean_seen):,} checked")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lachan.settings")
+        return engine_worker(args) if args.worker == "engine" else naive_worker(args)
+    with tempfile.TemporaryDirectory(prefix="monitor-bench-") as tmp:
+        configure(args, tmp)
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        print(f"Lá Chắn monitor bench — {args.sites:,} sites, {os.cpu_count()} CPUs, Python "
+              f"{sys.version.split()[0]}, {connection.vendor}, load average {load_average()}")
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        defaults = seed(args)
+        print(f"migrated and seeded {args.sites:,} watched sites (interval {args.interval} s, deep every "
+              f"{defaults.deep_every} checks, sitemap sample {defaults.sitemap_sample}) in "
+              f"{time.perf_counter() - started:.1f} s")
+        farm = start_farm(args)
+        try:
+            naive = run_naive(args, farm) if args.naive > 0 else None
+            best, first_start = None, None
+            for run_no, processes in enumerate(int(p) for p in args.processes.split(",")):
+                per_min, mb, run_start = run_engine(args, farm, processes, run_no + 1)
+                first_start = first_start or run_start
+                if best is None or per_min > best[0]:
+                    best = (per_min, mb, processes)
+            detection(args, first_start)
+        finally:
+            farm.terminate()
+            farm.wait(timeout=30)
+        print(f"\nbest engine run: {best[0]:,.0f} checks/min with {best[2]} process(es), {best[1]:,.0f} MB "
+              f"(targets ≥ {TARGET_PER_MIN:,}/min, ≤ {TARGET_MB:,} MB)"
+              + (f"; naive loop {naive:,.0f} checks/min = {best[0] / naive:,.0f}× slower" if naive else ""))
+        return 0 if best[0] >= TARGET_PER_MIN and best[1] <= TARGET_MB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
