@@ -12,7 +12,7 @@ from .choices import Channel
 TELEGRAM_CHAT = re.compile(r"^-?\d{1,20}$|^@[A-Za-z][A-Za-z0-9_]{3,62}$")
 
 
-def parse_address(text):
+def parse_address(text, *, guard=False):
     """``(channel, target)`` for ``x@y.vn`` / ``mailto:x@y.vn`` (e-mail), ``telegram:<chat id>``,
     ``http(s)://…`` (webhook) or any other ``scheme://…`` (an Apprise URL); ValidationError otherwise."""
     value = (text or "").strip()
@@ -20,15 +20,15 @@ def parse_address(text):
     if lower.startswith("mailto:"):
         value, lower = value[7:], lower[7:]
     if lower.startswith("telegram:"):
-        return Channel.TELEGRAM, validate_target(Channel.TELEGRAM, value[9:])
+        return Channel.TELEGRAM, validate_target(Channel.TELEGRAM, value[9:], guard=guard)
     if lower.startswith(("http://", "https://")):
-        return Channel.WEBHOOK, validate_target(Channel.WEBHOOK, value)
+        return Channel.WEBHOOK, validate_target(Channel.WEBHOOK, value, guard=guard)
     if "://" in value:
-        return Channel.APPRISE, validate_target(Channel.APPRISE, value)
-    return Channel.EMAIL, validate_target(Channel.EMAIL, value)
+        return Channel.APPRISE, validate_target(Channel.APPRISE, value, guard=guard)
+    return Channel.EMAIL, validate_target(Channel.EMAIL, value, guard=guard)
 
 
-def validate_target(channel, target):
+def validate_target(channel, target, *, guard=True):
     """The target cleaned for ``channel``; ValidationError naming what is wrong."""
     from .channels import transport_for
 
@@ -41,7 +41,7 @@ def validate_target(channel, target):
         if not TELEGRAM_CHAT.match(target):
             raise ValidationError(_("A Telegram chat id is a number (groups: negative) or @channelname."))
     else:
-        transport_for(channel).validate(target)
+        transport_for(channel).validate(target, guard=guard)
     return target
 
 

@@ -34,7 +34,7 @@ def plugin_for(url):
 class AppriseTransport(Transport):
     channel = "apprise"
 
-    def validate(self, target):
+    def validate(self, target, *, guard=True):
         plugin_for(target)
 
     def notify(self, delivery):

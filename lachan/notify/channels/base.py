@@ -13,8 +13,9 @@ class DeliveryError(Exception):
 class Transport:
     channel = None
 
-    def validate(self, target):
-        """Raise django's ValidationError if ``target`` cannot be used on this channel."""
+    def validate(self, target, *, guard=True):
+        """Raise django's ValidationError if ``target`` cannot be used on this channel (``guard``: also
+        judge its address by the outbound policy, where the channel can tell it before sending)."""
 
     def notify(self, delivery):
         raise NotImplementedError

@@ -35,7 +35,7 @@ def build(token, chat_id, api_url=None):
 
 def notify_with_log(plugin, *, title, body):
     """``plugin.notify`` and, when it fails, the reason Apprise logged (the guard's refusal included)."""
-    with apprise.LogCapture(level=logging.DEBUG) as captured:
+    with apprise.LogCapture(level=logging.DEBUG, fmt="%(message)s") as captured:
         ok = plugin.notify(body=body, title=title)
     if ok:
         return
