@@ -12,16 +12,8 @@ from lachan.core.outbound import guarded_session
 from lachan.demo import sites
 from lachan.demo.sites import DEMO_SITES, start_demo_sites
 from lachan.monitoring.analysis import analyse, extract_features
+from lachan.monitoring.checking import check_site
 
-try:
-    from lachan.monitoring.checking import check_site
-except ImportError as exc:  # the check engine is written at the same time as this test
-    check_site = None
-    CHECK_SITE_MISSING = f"lachan.monitoring.checking.check_site is not importable yet ({exc})"
-else:
-    CHECK_SITE_MISSING = ""
-
-needs_check_site = pytest.mark.skipif(check_site is None, reason=CHECK_SITE_MISSING or "-")
 LOOPBACK = ["127.0.0.0/8"]
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
@@ -132,7 +124,6 @@ def kinds(result):
     return {f.kind for f in result.findings}
 
 
-@needs_check_site
 def test_check_site_verdicts_on_the_demo_sites():
     async def scenario(demo):
         return {key: await check(url, deep=True) for key, url in demo.urls.items()}
@@ -145,7 +136,6 @@ def test_check_site_verdicts_on_the_demo_sites():
     assert results["down"].verdict == "down" and results["down"].http_status == 503
 
 
-@needs_check_site
 def test_cloaking_needs_the_deep_check():
     async def scenario(demo):
         return await check(demo.urls["cloaked"], deep=False)
@@ -154,7 +144,6 @@ def test_cloaking_needs_the_deep_check():
     assert result.verdict == "ok" and "cloaking" not in kinds(result)
 
 
-@needs_check_site
 def test_defacement_against_the_baseline_of_the_first_check():
     async def scenario(demo):
         url = demo.urls["defaced"]
@@ -168,7 +157,6 @@ def test_defacement_against_the_baseline_of_the_first_check():
     assert second.verdict == "compromised" and "defacement" in kinds(second)
 
 
-@needs_check_site
 def test_injection_on_a_sub_page_is_found():
     async def scenario(demo):
         return await check(demo.urls["injected"], deep=True, subpages=("/tin-tuc.html", "/gioi-thieu.html"))
