@@ -1,0 +1,34 @@
+"""The website monitor engine (``lachan monitor`` / ``lachan monitor run``).
+
+    from lachan.monitoring.engine import run
+    stats = run(concurrency=200, per_host=4, once=False, name="mon-1")
+
+``claim.py`` shares due sites between any number of monitor processes (conditional UPDATE),
+``loop.py`` is the asyncio loop (claimer → checkers → batched writer, graceful shutdown),
+``writer.py`` persists a batch of results in one transaction (checks, snapshots and baselines, the
+state machine of ``monitoring.services``). New monitored websites get their ``WatchedSite`` from the
+claimer (``services.watch_missing_websites`` every minute) and from the periodic job
+``tasks.watch_new_websites`` — no signal handler on ``inventory.Website``.
+"""
+
+import asyncio
+
+from .claim import claim_due, release, worker_token
+from .loop import Engine
+
+__all__ = ["Engine", "claim_due", "release", "run", "worker_token"]
+
+ENGINE_OPTIONS = ("concurrency", "per_host", "once", "name", "duration", "grace", "batch_size", "check_timeout",
+                  "options")
+
+
+def run(**options):
+    """Run the monitor until SIGINT/SIGTERM, ``duration`` seconds, or — with ``once`` — until every site
+    due at start was checked. Options: ``concurrency`` (MONITOR_CONCURRENCY), ``per_host``
+    (MONITOR_PER_HOST), ``once``, ``name`` (prefix of the worker token), ``duration`` (seconds),
+    ``grace`` (seconds given to in-flight checks at shutdown, 10), ``batch_size`` (MONITOR_WRITE_BATCH),
+    ``check_timeout`` (MONITOR_CHECK_TIMEOUT), ``options`` (a ``checking.CheckOptions``). Unknown keys
+    (a management command's verbosity …) are ignored. Returns the run's figures as a dict
+    (claimed, checked, deep, written, timeouts, errors, released, verdicts)."""
+    engine = Engine(**{k: v for k, v in options.items() if k in ENGINE_OPTIONS and v is not None})
+    return asyncio.run(engine.main())

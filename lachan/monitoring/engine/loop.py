@@ -1,0 +1,328 @@
+"""The monitor's event loop: a claimer keeps a queue of due sites filled, N workers check them through one
+guarded aiohttp session (global and per-host connection limits, DNS cache), a writer persists the results
+in batches. Every database call runs in a small thread pool (``DB_THREADS``), so the event loop never waits
+on the database.
+
+* One bad site never stalls the loop: each check is bounded by ``MONITOR_CHECK_TIMEOUT`` (a timeout is a
+  failed check: the site may be down); an exception of the engine itself is logged and recorded as a
+  failed check that leaves the site's state alone.
+* Deep checks: every ``site.deep_every``-th check (rotating with ``check_count``), or when ``deep_next`` is
+  set (a re-check of a finding only a deep check sees, an operator's "check now").
+* Shutdown (SIGINT/SIGTERM, ``duration`` elapsed, or ``once`` with nothing left due): stop claiming, give
+  queued sites back, let in-flight checks finish within ``grace`` seconds then cancel them and give their
+  sites back, flush the writer, release whatever this worker still holds.
+* ``once``: check every site due at start once, then stop (tests, the bench, cron-style use).
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connections
+from django.utils import timezone
+
+from lachan.core.outbound import guarded_session
+
+from ..analysis import PageFeatures
+from ..models import Snapshot
+from ..services import watch_missing_websites
+from . import claim as claiming
+from .writer import Done, persist
+
+logger = logging.getLogger("lachan.monitoring")
+
+DB_THREADS = 2
+DB_ATTEMPTS = 8  # tries of a claim or a batch write that met a transient lock (≈ 25 s in all)
+IDLE_SLEEP = 2.0  # seconds between claim rounds when nothing is due
+WRITE_LINGER = 0.5  # seconds the writer waits to fill a batch
+WATCH_EVERY = 60.0  # seconds between looks for monitored websites without a WatchedSite
+
+
+@dataclass
+class Job:
+    site: object
+    baselines: dict
+    deep: bool
+
+
+@dataclass
+class Stats:
+    claimed: int = 0
+    checked: int = 0
+    deep: int = 0
+    written: int = 0
+    timeouts: int = 0
+    errors: int = 0
+    released: int = 0
+    verdicts: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+def _transient(exc):
+    """A lock or deadlock the same transaction may get through if tried again (SQLite under concurrent
+    writers, PostgreSQL deadlock/serialization failures)."""
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and any(w in text for w in ("locked", "deadlock", "serializ"))
+
+
+def _db(fn, *args, **kwargs):
+    """Run ``fn`` in a pool thread: stale connections closed, transient lock errors retried with backoff."""
+    close_old_connections()
+    try:
+        for attempt in range(DB_ATTEMPTS):
+            try:
+                return fn(*args, **kwargs)
+            except OperationalError as exc:
+                if attempt == DB_ATTEMPTS - 1 or not _transient(exc):
+                    raise
+                time.sleep(0.05 * 2 ** attempt * (1 + random.random()))
+    finally:
+        close_old_connections()
+
+
+def _close_db():
+    connections.close_all()
+
+
+def claim_jobs(worker, limit, now):
+    """Claim due sites and load their baselines (one query) → ``Job`` list."""
+    sites = claiming.claim_due(worker, limit, now)
+    if not sites:
+        return []
+    baselines = {}
+    rows = Snapshot.objects.filter(site_id__in=[s.pk for s in sites], is_baseline=True).values_list(
+        "site_id", "url", "features")
+    for site_id, url, features in rows:
+        baselines.setdefault(site_id, {})[url] = PageFeatures.from_dict(features)
+    jobs = []
+    for site in sites:
+        deep = site.deep_next or site.check_count % max(1, site.deep_every) == 0
+        jobs.append(Job(site, baselines.get(site.pk, {}), deep))
+    return jobs
+
+
+def failure_result(url, kind, message):
+    from ..checking import CheckFinding, CheckResult
+
+    finding = CheckFinding("down", "critical", f"The home page is down: {message}",
+                           {"error_kind": kind, "error": message}, url=url, signal=kind)
+    return CheckResult(url=url, final_url="", http_status=None, latency_ms=None, tls_days_left=None,
+                       verdict="down", findings=[finding], error_kind=kind, error_message=message[:500])
+
+
+class Engine:
+    def __init__(self, *, concurrency=None, per_host=None, once=False, name="", duration=None, grace=None,
+                 batch_size=None, check_timeout=None, options=None):
+        self.concurrency = max(1, int(concurrency or settings.MONITOR_CONCURRENCY))
+        self.per_host = max(0, int(per_host if per_host is not None else settings.MONITOR_PER_HOST))
+        self.once = bool(once)
+        self.duration = float(duration) if duration else None
+        self.grace = float(grace if grace is not None else 10.0)
+        self.batch_size = max(1, int(batch_size or settings.MONITOR_WRITE_BATCH))
+        self.check_timeout = float(check_timeout or settings.MONITOR_CHECK_TIMEOUT)
+        self.options = options
+        self.worker = claiming.worker_token(name)
+        self.stats = Stats()
+        self.stopping = None  # asyncio.Event, made inside the loop
+        self.interrupted = False  # a signal or the duration, not the end of a ``once`` round
+        self._inflight = {}  # task → Job
+
+    # --- database calls, in the pool ---------------------------------------------------------------
+
+    async def db(self, fn, *args, **kwargs):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, lambda: _db(fn, *args, **kwargs))
+
+    # --- the parts -----------------------------------------------------------------------------------
+
+    async def claimer(self, queue):
+        """Keep ``queue`` filled with claimed sites until stopping (or, with ``once``, nothing is due)."""
+        start = timezone.now()
+        last_watch = 0.0
+        while not self.stopping.is_set():
+            if time.monotonic() - last_watch > WATCH_EVERY:
+                last_watch = time.monotonic()
+                try:
+                    created = await self.db(watch_missing_websites)
+                    if created:
+                        logger.info("watching %d new websites", created)
+                except Exception:
+                    logger.exception("could not add watched sites for new websites")
+            room = queue.maxsize - queue.qsize()
+            if room < max(1, self.concurrency // 4):
+                await self._sleep(0.05)
+                continue
+            try:
+                jobs = await self.db(claim_jobs, self.worker, room, start if self.once else timezone.now())
+            except Exception:
+                logger.exception("claiming due sites failed")
+                jobs = []
+            self.stats.claimed += len(jobs)
+            for job in jobs:
+                queue.put_nowait(job)
+            if not jobs:
+                if self.once:
+                    return
+                await self._sleep(IDLE_SLEEP)
+
+    async def _sleep(self, seconds):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+
+    async def check(self, session, job):
+        from ..checking import check_site
+
+        site = job.site
+        url = site.website.url
+        try:
+            result = await asyncio.wait_for(check_site(
+                session, url, baselines=job.baselines, previous_dns=site.dns_answers or None,
+                subpages=site.subpage_list(), sitemap_sample=site.sitemap_sample if job.deep else 0, deep=job.deep,
+                options=self.options), self.check_timeout)
+            done = Done(site, result, timezone.now(), frozenset(job.baselines))
+        except TimeoutError:
+            self.stats.timeouts += 1
+            done = Done(site, failure_result(url, "timeout", f"the check took more than {self.check_timeout:g} s"),
+                        timezone.now(), frozenset(job.baselines))
+        except Exception as exc:
+            logger.exception("checking %s failed inside the engine", url)
+            self.stats.errors += 1
+            done = Done(site, failure_result(url, "engine", f"{type(exc).__name__}: {exc}"), timezone.now(),
+                        frozenset(job.baselines), failed=True)
+        self.stats.checked += 1
+        self.stats.deep += bool(job.deep)
+        self.stats.verdicts[done.result.verdict] = self.stats.verdicts.get(done.result.verdict, 0) + 1
+        return done
+
+    async def checker(self, session, queue, results):
+        while True:
+            job = await queue.get()
+            if job is None:
+                return
+            task = asyncio.current_task()
+            self._inflight[task] = job
+            try:
+                done = await self.check(session, job)
+            finally:
+                self._inflight.pop(task, None)
+            await results.put(done)
+
+    async def writer(self, results):
+        """Batch results into transactions until it receives ``None``."""
+        finished = False
+        while not finished:
+            item = await results.get()
+            if item is None:
+                return
+            batch = [item]
+            deadline = time.monotonic() + WRITE_LINGER
+            while len(batch) < self.batch_size:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(results.get(), timeout)
+                except TimeoutError:
+                    break
+                if item is None:
+                    finished = True
+                    break
+                batch.append(item)
+            await self.write(batch)
+
+    async def write(self, batch):
+        try:
+            written, _ = await self.db(persist, batch, self.worker)
+            self.stats.written += written
+        except Exception:
+            logger.exception("writing %d check results failed; their sites are given back", len(batch))
+            with contextlib.suppress(Exception):
+                self.stats.released += await self.db(claiming.release, self.worker, [d.site.pk for d in batch])
+
+    # --- the whole run -------------------------------------------------------------------------------
+
+    def _install_signals(self, loop):
+        if threading.current_thread() is not threading.main_thread():
+            return []
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.stop)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):
+                pass
+        return installed
+
+    def stop(self):
+        self.interrupted = True
+        if self.stopping is not None and not self.stopping.is_set():
+            logger.info("monitor %s stopping", self.worker)
+            self.stopping.set()
+
+    async def main(self):
+        loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        installed = self._install_signals(loop)
+        self.pool = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="monitor-db")
+        queue = asyncio.Queue(maxsize=self.concurrency * 2)
+        results = asyncio.Queue()
+        logger.info("monitor %s: %d checks in flight, %d per host", self.worker, self.concurrency, self.per_host)
+        try:
+            async with guarded_session(limit=self.concurrency, limit_per_host=self.per_host,
+                                       ttl_dns_cache=300) as session:
+                checkers = [asyncio.create_task(self.checker(session, queue, results)) for _ in range(self.concurrency)]
+                writer = asyncio.create_task(self.writer(results))
+                claimer = asyncio.create_task(self.claimer(queue))
+                timer = asyncio.create_task(self._timer()) if self.duration else None
+                await asyncio.wait([claimer, asyncio.create_task(self.stopping.wait())],
+                                   return_when=asyncio.FIRST_COMPLETED)
+                self.stopping.set()
+                await claimer
+                if timer:
+                    timer.cancel()
+                await self._drain(queue, checkers, wait_all=self.once and not self.interrupted)
+                await results.put(None)
+                await writer
+        finally:
+            with contextlib.suppress(Exception):
+                self.stats.released += await self.db(claiming.release, self.worker)
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await loop.run_in_executor(self.pool, _close_db)
+            self.pool.shutdown(wait=True)
+        logger.info("monitor %s stopped: %s", self.worker, self.stats.as_dict())
+        return self.stats.as_dict()
+
+    async def _timer(self):
+        await asyncio.sleep(self.duration)
+        self.stop()
+
+    async def _drain(self, queue, checkers, *, wait_all):
+        """Queued sites back to the pool (unless ``wait_all``), in-flight checks within the grace period."""
+        unstarted = []
+        if not wait_all:
+            while not queue.empty():
+                job = queue.get_nowait()
+                if job is not None:
+                    unstarted.append(job.site.pk)
+        for _ in checkers:
+            await queue.put(None)
+        if unstarted:
+            self.stats.released += await self.db(claiming.release, self.worker, unstarted)
+        timeout = None if wait_all else self.grace
+        _, pending = await asyncio.wait(checkers, timeout=timeout)
+        if pending:
+            cancelled = [job.site.pk for task, job in self._inflight.items() if task in pending]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            logger.warning("%d checks cancelled at shutdown; their sites are given back", len(cancelled))
+            self.stats.released += await self.db(claiming.release, self.worker, cancelled)

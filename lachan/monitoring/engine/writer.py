@@ -1,0 +1,160 @@
+"""Persisting a batch of check results in one transaction (the engine runs it in a thread).
+
+For each result: a ``Check`` row (bulk), a ``Snapshot`` of each page whose content hash changed since the
+last snapshot of that URL (``WatchedSite.page_hashes``), the first good page of a URL becoming its baseline,
+the state machine of ``services.evaluate`` (alerts, events), the next check time, and the claim released —
+the sites are written back with one bulk UPDATE. Results of sites no longer claimed by this worker (its
+lease ran out and another monitor took them) are dropped, so a site's check is never recorded twice.
+
+The content hash (``content_hash``) covers the title, the visible text and the hidden blocks' text, normalised
+by ``analysis.similarity.normalise`` (dates, times, counters, session tokens → placeholders), and the sorted
+link, script and frame addresses (already stripped of session and tracking parameters): a page that only
+shows today's date or a visit counter does not make a new snapshot on each check, an injected hidden link
+does.
+"""
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+
+from ..analysis.similarity import normalise
+from ..choices import EventKind, FindingKind, Verdict
+from ..models import Check, SiteEvent, Snapshot, WatchedSite
+from ..services import (
+    CONTENT_KINDS,
+    SITE_RESULT_FIELDS,
+    after_commit_notify,
+    evaluate,
+    load_contexts,
+    next_check_time,
+)
+
+logger = logging.getLogger("lachan.monitoring")
+
+JUDGED_KINDS = CONTENT_KINDS | {FindingKind.CLOAKING}
+
+
+@dataclass
+class Done:
+    """A finished check waiting to be written. ``failed``: the engine itself failed on it (a bug, not the
+    site): the check is recorded, the site's state left alone."""
+
+    site: WatchedSite
+    result: object  # checking.CheckResult
+    checked_at: datetime
+    baseline_urls: frozenset = frozenset()
+    failed: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _href(item):
+    return item.href if hasattr(item, "href") else (item.get("href", "") if isinstance(item, dict) else str(item))
+
+
+def _text(item):
+    return item.text if hasattr(item, "text") else (item.get("text", "") if isinstance(item, dict) else "")
+
+
+def content_hash(features):
+    """SHA-256 of what a visitor or a search engine gets: title and visible text, the text of hidden
+    blocks, the link, script and frame addresses — text normalised (dates, counters …), addresses sorted."""
+    text = "\n".join([features.title, features.text, *(_text(b) for b in features.hidden_blocks)])
+    addresses = sorted({_href(x) for x in (*features.links, *features.iframes)} | set(features.scripts))
+    payload = " ".join(normalise(text).split()) + "\n" + "\n".join(addresses)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _features_dict(features):
+    return features.to_dict() if hasattr(features, "to_dict") else dict(features)
+
+
+def _check_row(item, worker):
+    r = item.result
+    findings = [f.to_json() if hasattr(f, "to_json") else asdict(f) for f in r.findings]
+    return Check(site=item.site, checked_at=item.checked_at, deep=bool(r.deep), url=(r.url or "")[:2000],
+                 final_url=(r.final_url or "")[:2000], http_status=r.http_status, latency_ms=r.latency_ms,
+                 tls_days_left=r.tls_days_left, verdict=r.verdict, error_kind=(r.error_kind or "")[:30],
+                 error_message=(r.error_message or "")[:500], findings=findings, worker=worker[:100])
+
+
+def _judged_urls(result):
+    return {f.url or result.url for f in result.findings if f.kind in JUDGED_KINDS}
+
+
+def _snapshots(item, events):
+    """New Snapshot rows of the item's pages (the site's ``page_hashes`` updated in memory)."""
+    site, result = item.site, item.result
+    if result.verdict == Verdict.DOWN or not result.pages:
+        return []
+    hashes = dict(site.page_hashes or {})
+    judged = _judged_urls(result)
+    rows = []
+    for url, features in result.pages.items():
+        digest = content_hash(features)
+        previous = hashes.get(url)
+        if previous == digest:
+            continue
+        hashes[url] = digest
+        baseline = url not in item.baseline_urls and url not in judged
+        rows.append(Snapshot(site=site, url=url[:2000], taken_at=item.checked_at, content_hash=digest,
+                             title=(features.title or "")[:500], text=features.text,
+                             features=_features_dict(features), is_baseline=baseline))
+        if previous is not None:
+            events.append(SiteEvent(site=site, at=item.checked_at, kind=EventKind.CONTENT_CHANGED,
+                                    message=url[:500], data={"url": url, "baseline": baseline}))
+    site.page_hashes = hashes
+    return rows
+
+
+def persist(items, worker):
+    """Write a batch of ``Done`` items; returns ``(written, alert ids to notify)``. If the transaction
+    fails the sites are left as they were in memory, so the call can be retried as a whole."""
+    if not items:
+        return 0, []
+    saved = [(item.site, dict(item.site.__dict__), dict(item.site.page_hashes or {})) for item in items]
+    try:
+        return _persist(items, worker)
+    except BaseException:
+        for site, state, hashes in saved:
+            site.__dict__.update(state)
+            site.page_hashes = hashes
+        raise
+
+
+def _persist(items, worker):
+    ids = [item.site.pk for item in items]
+    with transaction.atomic():
+        ours = set(WatchedSite.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", flat=True))
+        lost = [item for item in items if item.site.pk not in ours]
+        if lost:
+            logger.warning("%d results dropped: their claims were taken over (lease ran out)", len(lost))
+        items = [item for item in items if item.site.pk in ours]
+        if not items:
+            return 0, []
+        checks = Check.objects.bulk_create([_check_row(item, worker) for item in items])
+        contexts = load_contexts([item.site.pk for item in items])
+        events, snapshots, notify = [], [], []
+        for item, check in zip(items, checks, strict=True):
+            site = item.site
+            if item.failed:
+                site.check_count += 1
+                site.last_checked_at = item.checked_at
+                site.last_error = f"{item.result.error_kind}: {item.result.error_message}"[:500]
+                site.next_check_at = next_check_time(site, item.checked_at)
+            else:
+                outcome = evaluate(site, item.result, now=item.checked_at, check=check if check.pk else None,
+                                   context=contexts[site.pk])
+                snapshots.extend(_snapshots(item, events))
+                events.extend(outcome.events)
+                notify.extend(outcome.notify)
+                site.next_check_at = next_check_time(site, item.checked_at, recheck=outcome.recheck)
+            site.claimed_by, site.claimed_until = "", None
+        Snapshot.objects.bulk_create(snapshots)
+        SiteEvent.objects.bulk_create(events)
+        WatchedSite.objects.bulk_update([item.site for item in items],
+                                        [*SITE_RESULT_FIELDS, "claimed_by", "claimed_until"])
+        after_commit_notify(notify)
+    return len(items), notify
