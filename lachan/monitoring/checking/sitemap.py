@@ -3,12 +3,14 @@
 Where the sitemap is: the ``Sitemap:`` lines of ``/robots.txt`` (same-site ones), else ``/sitemap.xml``.
 A sitemap index is followed one level (its first ``CheckOptions.sitemap_children`` same-site sitemaps).
 Each file is size-capped (``sitemap_max_bytes``, gzip included: a ``.gz`` body is inflated only up to
-the cap) and parsed with defusedxml (no DTD, no entities, no network). Only http(s) URLs of the same
-site (``analysis.sites.site_of`` of the home page's host, requested or final) are kept.
+the cap) and parsed with defusedxml (no DTD, no entities, no network), incrementally: a file cut at the
+cap gives the URLs before the cut. Only http(s) URLs of the same site (``analysis.sites.site_of`` of the
+home page's host, requested or final) are kept.
 """
 
 from __future__ import annotations
 
+import io
 import random
 import zlib
 from urllib.parse import urljoin, urlsplit
@@ -57,22 +59,28 @@ def _inflate(body: bytes, cap: int) -> bytes:
 
 
 def parse_sitemap(body: bytes, cap: int) -> tuple[str, list[str]]:
-    """``("urlset" | "sitemapindex" | "", [loc, …])`` of a sitemap file; ("", []) when unreadable."""
+    """``("urlset" | "sitemapindex", [loc, …])`` of a sitemap file; ``("", [])`` when it is not one. Read
+    incrementally: a file cut at the size cap still gives the URLs before the cut."""
     data = _inflate(body, cap)[:cap]
+    kind, locs = "", []
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True)
+        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+            tag = element.tag.rsplit("}", 1)[-1].lower()
+            if event == "start":
+                if not kind:
+                    kind = tag
+                    if kind not in ("urlset", "sitemapindex"):
+                        return "", []
+                continue
+            if tag == "loc" and element.text and element.text.strip():
+                locs.append(element.text.strip())
+                if len(locs) >= URLS_MAX:
+                    break
+            elif tag in ("url", "sitemap"):
+                element.clear()
     except (SafeET.ParseError, DefusedXmlException, ValueError):
-        return "", []
-    kind = root.tag.rsplit("}", 1)[-1].lower()
-    if kind not in ("urlset", "sitemapindex"):
-        return "", []
-    locs = []
-    for element in root.iter():
-        if element.tag.rsplit("}", 1)[-1].lower() == "loc" and element.text:
-            locs.append(element.text.strip())
-            if len(locs) >= URLS_MAX:
-                break
-    return kind, locs
+        pass
+    return (kind, locs) if kind else ("", [])
 
 
 async def sitemap_urls(session, home_url: str, options: CheckOptions, *, sites: set[str], verify: bool = True
