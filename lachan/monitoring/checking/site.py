@@ -57,18 +57,38 @@ class _Check:
         self.pages: dict = {}
         self.errors: list[str] = []
         self.verify = True  # False once the site's certificate failed: later pages are judged all the same
+        self._baselines: dict = {}  # url → PageFeatures converted from the caller's dicts, once
         self.semaphore = asyncio.Semaphore(max(1, options.page_concurrency))
 
     def baseline(self, url):
+        if url in self._baselines:
+            return self._baselines[url]
         try:
-            return _features(self.baselines.get(url))
+            features = _features(self.baselines.get(url))
         except (TypeError, KeyError, ValueError) as exc:
-            self.errors.append(f"baseline of {url}: {exc}")
-            return None
+            self.errors.append(f"baseline of {url}: {type(exc).__name__}: {exc}")
+            features = None
+        self._baselines[url] = features
+        return features
+
+    async def gather(self, jobs):
+        """Run ``jobs`` together; one that fails is noted in ``errors`` and never stops the others."""
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("part of a check failed", exc_info=outcome)
+                self.errors.append(f"{type(outcome).__name__}: {outcome}")
 
     async def fetch(self, url, **kwargs) -> Page:
         async with self.semaphore:
             return await fetch_page(self.session, url, self.options, verify=self.verify, **kwargs)
+
+    async def dns(self, lookup, host) -> dict:
+        try:
+            return await lookup.records(host, fresh=self.deep)
+        except Exception as exc:  # DNS answers are a side finding: never a reason to lose the check
+            log.exception("DNS lookup of %s failed", host)
+            self.errors.append(f"DNS: {type(exc).__name__}: {exc}")
+            return {}
 
     # --- home page ------------------------------------------------------------------------------------
 
@@ -184,7 +204,7 @@ class _Check:
             self.errors.append(f"sitemap: {type(exc).__name__}: {exc}")
             return
         chosen = sitemap.sample(urls, count, exclude=exclude, seed=self.options.sample_seed)
-        await asyncio.gather(*(self.subpage(u, probe=self.options.cloak_subpages) for u in chosen))
+        await self.gather([self.subpage(u, probe=self.options.cloak_subpages) for u in chosen])
 
 
 def subpage_urls(home_url: str, subpages) -> list[str]:
@@ -212,7 +232,7 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
     options = options or DEFAULT_OPTIONS
     lookup = dns_resolver or dns_checks.default_lookup()
     check = _Check(session, url, baselines=baselines, options=options, deep=deep)
-    home, dns_answers = await asyncio.gather(check.fetch(url), lookup.records(host_of(url), fresh=deep))
+    home, dns_answers = await asyncio.gather(check.fetch(url), check.dns(lookup, host_of(url)))
     check.findings.extend(dns_checks.compare(previous_dns, dns_answers, url))
 
     result = home.result
@@ -235,7 +255,7 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
                 jobs.append(check.probe(home))
             if sitemap_sample > 0:
                 jobs.append(check.sitemap_sample(home, sitemap_sample, exclude={url, result.final_url, *extra}))
-            await asyncio.gather(*jobs)
+            await check.gather(jobs)
 
     findings = kinds.sort_findings(check.findings)
     error_kind, error_message = "", ""

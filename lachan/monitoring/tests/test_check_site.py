@@ -217,6 +217,28 @@ def test_failing_subpage_is_a_finding_not_down():
     assert set(result.pages) == {base + "/", base + "/gioi-thieu"}  # the off-site entry was never fetched
 
 
+def test_slow_subpage_is_a_finding_and_the_rest_is_judged():
+    site = servers.injected_site()
+    site.pages["/cham"] = Page(servers.CLEAN_HOME, delay=3.0)
+    result, base = check(site, deep=True, subpages=["/cham", "/gioi-thieu"])
+    assert ("down", "low", "subpage_timeout") in signals(result)
+    assert "gambling_injection" in {f.kind for f in result.findings}
+    assert result.verdict == "compromised" and base + "/gioi-thieu" in result.pages
+
+
+def test_unreadable_baseline_is_noted_and_the_page_judged_without_it():
+    async def go():
+        site = servers.defaced_site("marker")
+        async with serve(site.app()) as base, guarded_session(allowlist=LOOPBACK) as session:
+            url = base + "/"
+            return await check_site(session, url, baselines={url: {"title": "no url"}}, deep=False, options=FAST)
+
+    result = asyncio.run(go())
+    assert result.verdict == "compromised"  # the markers alone
+    assert "title_changed" not in {f.signal for f in result.findings}
+    assert result.error_kind == "" and result.error_message.startswith("baseline of http://127.0.0.1:")
+
+
 def test_subpages_are_only_checked_in_deep_mode():
     site = servers.clean_site()
     site.pages["/tin-tuc"] = Page(servers.GAMBLING_PAGE)
