@@ -14,7 +14,8 @@ Issue 5 target: ≥ 6,000 full checks (fetch + analysis) per minute, ≤ 1 GB, o
    unit tree (a root and 50 units) with 5,000 monitored websites and their ``WatchedSite`` rows: interval
    ``--interval`` s (30: shorter than a round at the target rate, so work is always due), the model's
    defaults for deep checks (every ``deep_every``-th check adds the Googlebot/referer fetches and a
-   sitemap sample). ``OUTBOUND_ALLOWLIST=127.0.0.0/8`` for this run only.
+   sitemap sample; ``check_count`` seeded so that one site in ``deep_every`` is due for a deep check, as
+   in a steady state, rather than every site's first check being deep). ``OUTBOUND_ALLOWLIST=127.0.0.0/8`` for this run only.
 3. **Naive loop** (``--naive`` s, a subprocess): one site after the other, ``fetch_sync`` (the same guarded
    fetch) + ``extract_features`` + ``analyse``: the requests-style way.
 4. **Engine**, 1 process then 2 processes (subprocesses running ``lachan.monitoring.engine.run(duration=…)``,
@@ -31,6 +32,7 @@ Exit status 0 when the best engine run meets both targets, 1 otherwise.
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,12 +61,17 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=200, help="checks in flight per monitor process")
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--interval", type=int, default=30, help="WatchedSite.interval_seconds")
-    parser.add_argument("--port", type=int, default=18080, help="the farm's port")
+    parser.add_argument("--port", type=int, default=0, help="the farm's port (default: a free one)")
     parser.add_argument("--max-delay", type=float, default=2.0)
     parser.add_argument("--database-url", help="an EMPTY scratch database (default: SQLite in a temp dir)")
     parser.add_argument("--worker", choices=("engine", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="bench", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.port:
+        with socket.socket() as probe:  # free on the first address; the farm fails loudly if not on the others
+            probe.bind((monitor_farm.site_address(0), 0))
+            args.port = probe.getsockname()[1]
+    return args
 
 
 # --------------------------------------------------------------------------------------------------
@@ -196,8 +203,9 @@ def seed(args):
         Website.objects.bulk_create([
             Website(unit_id=2 + i % 50, url=monitor_farm.site_url(i, args.port), name=f"Site {i}", monitored=True)
             for i in range(args.sites)], batch_size=1000)
-        sites = [WatchedSite(website_id=w, interval_seconds=args.interval, next_check_at=now)
-                 for w in Website.objects.order_by("pk").values_list("pk", flat=True)]
+        every = WatchedSite().deep_every  # spread the deep checks as in a steady state, not all first
+        sites = [WatchedSite(website_id=w, interval_seconds=args.interval, next_check_at=now, check_count=k % every)
+                 for k, w in enumerate(Website.objects.order_by("pk").values_list("pk", flat=True))]
         WatchedSite.objects.bulk_create(sites, batch_size=1000)
     return WatchedSite()
 
