@@ -260,9 +260,9 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
     findings = kinds.sort_findings(check.findings)
     error_kind, error_message = "", ""
     if failure is not None:
-        error_kind, error_message = failure
+        error_kind, error_message = failure[0], failure[1][:500]
     elif check.errors:
-        error_message = "; ".join(check.errors)[:500]
+        error_message = "; ".join(check.errors)[:500]  # the size of Check.error_message
     return CheckResult(
         url=url,
         final_url=result.final_url if result is not None else (home.error.url if home.error else url),
