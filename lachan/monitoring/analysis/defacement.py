@@ -16,7 +16,7 @@ import re
 
 from .findings import DIFF_MAX, Finding, gettext_noop
 from .lexicon import fold
-from .similarity import jaccard
+from .similarity import TEXT_SHINGLE, jaccard, sketch, words
 
 # Similarity below these (text, DOM) means "this is another page".
 TEXT_SUSPECT = 0.35
@@ -137,8 +137,7 @@ def check(current, baseline):
                 "Words often left by defacers: %(markers)s."), {"markers": ", ".join(markers)}, **evidence))
         return findings
 
-    text_sim = jaccard(current.text_sketch, baseline.text_sketch)
-    dom_sim = jaccard(current.dom_sketch, baseline.dom_sketch)
+    text_sim, dom_sim = similarities(current, baseline)
     figures = {"text_similarity": round(text_sim, 3), "dom_similarity": round(dom_sim, 3)}
     replaced = short and baseline.word_count >= 4 * max(current.word_count, 1) and baseline.word_count >= 100
     different = text_sim < TEXT_SUSPECT and dom_sim < DOM_SUSPECT
@@ -170,6 +169,17 @@ def check(current, baseline):
         findings.append(Finding.make("title_changed", severity, gettext_noop("The page title changed."),
                                      before=baseline.title, after=current.title))
     return findings
+
+
+def similarities(current, baseline):
+    """(text, structure) similarity of two pages' features. A baseline stored by an older version of the
+    extraction (``PageFeatures.version``) has sketches made another way: its text sketch is made again
+    from its text, and its structure, which cannot be, is taken to be as alike as its text."""
+    if baseline.version == current.version:
+        return (jaccard(current.text_sketch, baseline.text_sketch),
+                jaccard(current.dom_sketch, baseline.dom_sketch))
+    text_sim = jaccard(current.text_sketch, sketch(words(baseline.text), TEXT_SHINGLE))
+    return text_sim, text_sim
 
 
 def _title_key(title):

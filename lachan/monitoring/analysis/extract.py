@@ -1,8 +1,12 @@
 """HTML → ``PageFeatures``: everything the analysis compares, small enough to store as the baseline.
 
-The page is parsed with lxml.html and walked once. Each element gets its hidden state (``hidden.py``);
-visible text goes to ``text``, the text and links of hidden elements to ``hidden_blocks`` (one block per
-outermost hidden element). Links are made absolute (``<base href>`` honoured) with session ids and
+The page is parsed with lxml (its HTML parser) and never walked element by element in Python: the
+contents of ``<noscript>``, ``<svg>``, … are dropped; the elements whose hidden state may differ from
+their parent's (``hidden.py``: styled ones, links, frames, those the page's style rules select) are
+looked at in document order, and where text turns hidden or visible again the element is marked;
+then one libxslt pass (``render.py``) gives the text, split at the marks into the visible ``text``
+and the text of ``hidden_blocks`` (one block per outermost hidden element), and the tag stream the
+structure sketch is made of. Links are made absolute (``<base href>`` honoured) with session ids and
 tracking parameters removed. Scripts and iframes keep their absolute ``src``; inline scripts are searched
 for redirects (``location.href = …``, ``location.replace(…)``) and for referrer / user-agent tests (the
 cloaking trick of showing spam only to search engines). ``<meta http-equiv=refresh>`` gives its target.
@@ -15,23 +19,18 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
-import lxml.html
 
 from lachan.core import tabular
 
-from . import hidden, lexicon, similarity
+from . import hidden, lexicon, render, similarity
 from .defacement import find_markers
 
 TEXT_MAX = 100_000  # characters of visible text kept
 LINKS_MAX = 2_000
 BLOCKS_MAX = 50
 BLOCK_TEXT_MAX = 2_000
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2  # 2: words without digits/volatile words, tag-stream structure sketch
 
-SKIP = frozenset({"script", "style", "noscript", "template", "title", "svg", "math", "object"})
-BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-                   "article", "header", "footer", "nav", "ul", "ol", "table", "form", "blockquote", "dd",
-                   "dt", "aside", "main", "pre", "hr", "option", "figcaption", "marquee", "center"})
 SESSION_PARAMS = re.compile(r"^(?:sid|sessionid|session_id|session|phpsessid|jsessionid|aspsessionid\w*|"
                             r"token|csrf\w*|_token|__requestverificationtoken|utm_\w+|fbclid|gclid|_ga|ver|v|"
                             r"cb|_|t|ts|timestamp|nocache|rand)$", re.I)
@@ -171,6 +170,11 @@ def host_of(url):
         return ""
 
 
+def _text_of(el):
+    """The text of an element and its descendants (not its tail)."""
+    return lxml.etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def _squash(text):
     return _SPACES.sub(" ", text).strip()
 
@@ -178,160 +182,231 @@ def _squash(text):
 def extract_features(html, url, *, encoding=None):
     """Features of one fetched page (``html`` as bytes or text, ``url`` the final URL)."""
     features = PageFeatures(url=url, host=host_of(url))
-    text = _XML_DECL.sub("", decode_html(html, encoding))
+    text = render.strip_reserved(_XML_DECL.sub("", decode_html(html, encoding)))
     if not text.strip():
         return features
     try:
-        root = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError):
+        root = lxml.etree.fromstring(text, _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         return features
-    _Walker(features, root, url).run()
+    if root is None:
+        return features
+    _Extractor(features, root, url).run()
     return features
 
 
-class _Walker:
+# lxml.etree's own HTML parser: the same tree as lxml.html's, with plain elements (lxml.html looks up each
+# element's class in Python, which costs more than all else this module does per element)
+_PARSER = lxml.etree.HTMLParser()
+_STATE_TAGS = frozenset({"a", "font", "iframe", "frame"})  # looked at whatever their attributes
+_ALWAYS = ("//@style/.. | //@hidden/.. | //@bgcolor/.. | //@aria-hidden/.. | //a | //font[@color] | //iframe"
+           " | //frame")
+
+
+@lru_cache(maxsize=256)
+def _candidates(subjects):
+    """An XPath giving, in document order, the elements whose hidden state may differ from their parent's:
+    those with a style, hidden, bgcolor or aria-hidden attribute, links, coloured ``<font>``, frames,
+    and the elements the page's style rules may apply to (``subjects``)."""
+    return lxml.etree.XPath(_ALWAYS + (" | " + subjects if subjects else ""))
+
+
+class _Extractor:
+    """One page: the tree is changed (containers emptied, region marks set) and then rendered once."""
+
     def __init__(self, features, root, url):
         self.f = features
         self.root = root
         base = root.find(".//base[@href]")
         self.base = urljoin(url, base.get("href")) if base is not None else url
-        self.rules = hidden.style_rules(root)
-        self.visible, self.visible_len = [], 0
-        self.dom_tokens = []
-        self.scripts = []
+        self.root_entry = (hidden.State(), None)
+        self.states = {}  # element → (state, hidden block) of the elements looked at so far
+        self.keys = {}  # element → element_keys of it and all its ancestors (a frozenset)
+        self.root_region = None  # the region mark of the root element, when it is hidden
 
     def run(self):
-        f = self.f
-        title = self.root.find(".//title")
-        f.title = _squash(title.text_content()) if title is not None else ""
-        self._walk()
-        for script in self.scripts:
-            self._inline_script(script)
-        f.text = "".join(self.visible).strip()[:TEXT_MAX]
-        f.text = _NEWLINES.sub("\n", _BLANKS.sub(" ", f.text))
-        tokens = similarity.words(f.text)
-        f.word_count = len(tokens)
-        f.text_sketch = similarity.sketch(tokens, similarity.TEXT_SHINGLE)
-        f.dom_sketch = similarity.sketch(self.dom_tokens, similarity.DOM_SHINGLE)
-        f.element_count = len(self.dom_tokens)
-        forms = lexicon.Forms(f.title + "\n" + f.text)  # folded once for the lexicon and the markers
-        hits = lexicon.find_terms(forms.text, forms)
-        f.gambling = lexicon.terms(hits)
-        f.gambling_score = lexicon.score(hits)
-        f.markers = find_markers(forms.text, forms.folded)
-
-    def _emit(self, text, state, block):
-        if not text:
-            return
-        if state.reason:
-            if block is not None and len(block.text) < BLOCK_TEXT_MAX:
-                block.text = (block.text + " " + _squash(text)).strip()[:BLOCK_TEXT_MAX]
-        elif self.visible_len < TEXT_MAX:
-            self.visible.append(text)
-            self.visible_len += len(text)
-
-    def _walk(self):
-        root_state = hidden.State()
-        rules = self.rules
-        emit = self._emit
-        ancestors = []
-        keys = {}  # element_keys of the ancestors → how many ancestors have it (absent when none)
-        # stack items: (element, parent state, block); an item of None closes the top element
-        stack = [(self.root, root_state, None)]
-        open_elements = []  # (element, state, block, its element_keys, is a block) of the elements being walked
-        while stack:
-            item = stack.pop()
-            if item is None:
-                el, state, block, el_keys, is_block = open_elements.pop()
-                ancestors.pop()
-                for key in el_keys:
-                    if keys[key] == 1:
-                        del keys[key]
-                    else:
-                        keys[key] -= 1
-                if is_block:
-                    emit("\n", state, None)
-                if el.tail:
-                    parent_state, parent_block = (open_elements[-1][1], open_elements[-1][2]) if open_elements \
-                        else (root_state, None)
-                    emit(el.tail, parent_state, parent_block)
-                continue
-            el, parent_state, parent_block = item
-            tag = el.tag
-            if not isinstance(tag, str):  # comment or processing instruction: only its tail counts
-                if el.tail:
-                    emit(el.tail, parent_state, parent_block)
-                continue
-            tag = tag.lower()
-            decls = hidden.merged_declarations(el, rules, ancestors, keys)
-            state = hidden.element_state(el, decls, parent_state)
-            block = parent_block
-            if state.reason and not parent_state.reason and len(self.f.hidden_blocks) < BLOCKS_MAX:
-                block = HiddenBlock(reason=state.reason, tag=tag)
-                self.f.hidden_blocks.append(block)
-            self._element(el, tag, state, block, ancestors)
-            if tag in SKIP:
-                if el.tail:
-                    emit(el.tail, parent_state, parent_block)
-                continue
-            el_keys = hidden.element_keys(el)
-            is_block = tag in BLOCK
-            open_elements.append((el, state, block, el_keys, is_block))
-            ancestors.append(el)
-            for key in el_keys:
-                keys[key] = keys.get(key, 0) + 1
-            if is_block:
-                emit("\n", state, None)
-            if el.text:
-                emit(el.text, state, block)
-            stack.append(None)
-            if len(el):
-                stack.extend((child, state, block) for child in reversed(el))
-        self.f.hidden_blocks = [b for b in self.f.hidden_blocks if b.text or b.links]
-
-    def _element(self, el, tag, state, block, ancestors):
-        f = self.f
-        # ancestors are elements (comments are never pushed), so every a.tag is a string
-        self.dom_tokens.append("/".join([*(a.tag for a in ancestors[-2:]), tag]))
-        if tag == "a":
-            href = clean_url(el.get("href"), self.base)
-            if href and len(f.links) < LINKS_MAX:
-                f.links.append(Link(href, host_of(href), _squash(el.text_content())[:300],
-                                    (el.get("rel") or "").lower(), state.reason or ""))
-                if block is not None and state.reason:
-                    block.links.append(href)
-        elif tag == "script":
+        f, root = self.f, self.root
+        title = root.find(".//title")
+        f.title = _squash(_text_of(title)) if title is not None else ""
+        for el in list(root.iter(*render.CONTAINERS)):  # <noscript>, <svg>, …: not the page's text or links
+            el.text = None
+            del el[:]
+        inline = []
+        for el in root.iter("script"):
             src = el.get("src")
             if src:
                 src = clean_url(src, self.base)
                 if src:
                     f.scripts.append(src)
             elif el.text:
-                self.scripts.append(el.text)
-        elif tag in ("iframe", "frame"):
-            src = clean_url(el.get("src"), self.base)
-            if src:
-                reason = state.reason or ""
-                if not reason and any((el.get(d) or "").strip() in ("0", "1", "0px", "1px") for d in ("width", "height")):
-                    reason = "zero-size frame"
-                f.iframes.append(Link(src, host_of(src), "", "", reason))
-        elif tag == "meta":
-            if (el.get("http-equiv") or "").lower() == "refresh":
-                match = _REFRESH.match(el.get("content") or "")
-                target = clean_url(match.group(1), self.base) if match and match.group(1) else ""
-                f.meta_refresh = target or f.meta_refresh
-        elif tag == "img":
-            f.images += 1
-        elif tag in ("audio", "bgsound"):
-            f.audio += 1
-        elif tag == "embed":
-            src = (el.get("src") or "").lower()
-            if src.endswith((".mp3", ".wav", ".ogg", ".m4a", ".mid", ".midi")):
+                inline.append(el.text)
+        self._counts()
+        marked = self._states(hidden.style_rules(root))
+        text, tags = render.render(root)
+        self._text(text, marked)
+        for code in inline:
+            self._inline_script(code)
+        tokens = similarity.words(f.text)
+        f.word_count = len(tokens)
+        f.text_sketch = similarity.sketch(tokens, similarity.TEXT_SHINGLE)
+        f.dom_sketch = similarity.sketch(tags, similarity.DOM_SHINGLE)
+        f.element_count = len(tags) // 2
+        forms = lexicon.Forms(f.title + "\n" + f.text)  # folded once for the lexicon and the markers
+        hits = lexicon.find_terms(forms.text, forms)
+        f.gambling = lexicon.terms(hits)
+        f.gambling_score = lexicon.score(hits)
+        f.markers = find_markers(forms.text, forms.folded)
+
+    def _counts(self):
+        f = self.f
+        for el in self.root.iter("meta", "img", "audio", "bgsound", "embed", "video", "marquee"):
+            tag = el.tag
+            if tag == "img":
+                f.images += 1
+            elif tag == "meta":
+                if (el.get("http-equiv") or "").lower() == "refresh":
+                    match = _REFRESH.match(el.get("content") or "")
+                    target = clean_url(match.group(1), self.base) if match and match.group(1) else ""
+                    f.meta_refresh = target or f.meta_refresh
+            elif tag in ("audio", "bgsound"):
                 f.audio += 1
-        elif tag == "video":
-            f.video += 1
-        elif tag == "marquee":
-            f.marquees += 1
+            elif tag == "embed":
+                src = (el.get("src") or "").lower()
+                if src.endswith((".mp3", ".wav", ".ogg", ".m4a", ".mid", ".midi")):
+                    f.audio += 1
+            elif tag == "video":
+                f.video += 1
+            else:
+                f.marquees += 1
+
+    def _entry(self, el):
+        """(state, block) of ``el``: its own when it was looked at, else its nearest looked-at ancestor's
+        (every element between them is noted to have it too)."""
+        states = self.states
+        got = states.get(el)
+        if got is not None:
+            return got
+        chain = [el]
+        node = el.getparent()
+        while node is not None:
+            got = states.get(node)
+            if got is not None:
+                break
+            chain.append(node)
+            node = node.getparent()
+        else:
+            got = self.root_entry
+        for node in chain:
+            states[node] = got
+        return got
+
+    def _path_keys(self, el):
+        """``element_keys`` of ``el`` and of all its ancestors (memoised per element)."""
+        memo = self.keys
+        got = memo.get(el)
+        if got is not None:
+            return got
+        chain = []
+        node = el
+        while node is not None:
+            got = memo.get(node)
+            if got is not None:
+                break
+            chain.append(node)
+            node = node.getparent()
+        keys = got if got is not None else frozenset()
+        for node in reversed(chain):
+            keys = keys.union(hidden.element_keys(node))
+            memo[node] = keys
+        return keys
+
+    def _states(self, index):
+        """The hidden state of every candidate element, in document order; links and frames recorded;
+        the elements where text turns hidden or visible again marked for ``render``. True when any was."""
+        f, states, base = self.f, self.states, self.base
+        blocks = f.hidden_blocks
+        marked = False
+        by_tag, by_id, class_keys = index.by_tag, index.by_id, index.by_class.keys()
+        universal = bool(index.any.rules)
+        link_states = {}  # parent state → the state of a link without style of its own
+        for el in _candidates(index.subjects_xpath)(self.root):
+            tag = el.tag
+            get = el.get
+            plain = get("style") is None and get("hidden") is None and get("bgcolor") is None \
+                and get("aria-hidden") is None
+            if plain and tag not in _STATE_TAGS and tag not in by_tag and not universal:
+                # reached through its id or class: of interest only when a rule selects by it
+                ident, classes = get("id"), get("class")
+                if not ((ident is not None and ident in by_id)
+                        or (classes and not class_keys.isdisjoint(classes.split()))):
+                    continue
+            parent = el.getparent()
+            parent_state, parent_block = self._entry(parent) if parent is not None else self.root_entry
+
+            def ancestors(el=el):
+                return list(el.iterancestors())[::-1]
+
+            def ancestor_keys(parent=parent):
+                return self._path_keys(parent) if parent is not None else frozenset()
+
+            decls = hidden.merged_declarations(el, index, ancestors, ancestor_keys)
+            if tag == "a" and plain and not decls:
+                state = link_states.get(parent_state)
+                if state is None:
+                    state = link_states[parent_state] = hidden.element_state(el, decls, parent_state)
+            else:
+                state = hidden.element_state(el, decls, parent_state)
+            block = parent_block
+            if state is not parent_state:
+                if state.reason and not parent_state.reason:
+                    if len(blocks) < BLOCKS_MAX:
+                        block = HiddenBlock(reason=state.reason, tag=tag)
+                        blocks.append(block)
+                    marked = self._mark(el, str(blocks.index(block)) if block is not None else "-")
+                elif parent_state.reason and not state.reason:
+                    marked = self._mark(el, "v")
+            states[el] = (state, block)
+            if tag == "a":
+                href = clean_url(get("href"), base)
+                if href and len(f.links) < LINKS_MAX:
+                    f.links.append(Link(href, host_of(href), " ".join(_text_of(el).split())[:300],
+                                        (get("rel") or "").lower(), state.reason or ""))
+                    if block is not None and state.reason:
+                        block.links.append(href)
+            elif tag in ("iframe", "frame"):
+                src = clean_url(get("src"), base)
+                if src:
+                    reason = state.reason or ""
+                    if not reason and any((get(d) or "").strip() in ("0", "1", "0px", "1px")
+                                          for d in ("width", "height")):
+                        reason = "zero-size frame"
+                    f.iframes.append(Link(src, host_of(src), "", "", reason))
+        return marked
+
+    def _mark(self, el, value):
+        if not render.mark_region(el, value):
+            self.root_region = value
+        return True
+
+    def _text(self, text, marked):
+        """Visible text and hidden blocks' text from the rendered text."""
+        f = self.f
+        if self.root_region is not None:
+            text = render.OPEN + self.root_region + render.OPEN_END + text + render.CLOSE
+        if marked:
+            visible, pieces = [], [[] for _ in f.hidden_blocks]
+            for value, piece in render.regions(text):
+                if not value or value == "v":
+                    visible.append(piece)
+                elif value != "-":
+                    pieces[int(value)].append(piece)
+            text = "".join(visible)
+            for block, parts in zip(f.hidden_blocks, pieces, strict=True):
+                block.text = " ".join(" ".join(parts).split())[:BLOCK_TEXT_MAX]
+            f.hidden_blocks = [b for b in f.hidden_blocks if b.text or b.links]
+        text = _BLANKS.sub(" ", text.strip()[:TEXT_MAX])
+        # what _NEWLINES.sub("\n", text) gives (any blank run holding a newline → one newline), faster
+        f.text = "\n".join([line for line in map(str.strip, text.split("\n")) if line])
 
     def _inline_script(self, code):
         f = self.f

@@ -34,16 +34,25 @@ OFFSCREEN_PX = -500
 LINK_COLOUR = (0, 0, 238, 1.0)
 WHITE = (255, 255, 255, 1.0)
 
-_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+# every hiding-related property name ends in one of these words: a body without any cannot matter
+_ANY_PROPERTY = re.compile(r"(?i)display|visibility|opacity|font|height|width|overflow|position|left|top|right|"
+                           r"margin|indent|clip|transform|color|background")
+_BRACES = re.compile(r"[{}]")
+_TAG_NAME = re.compile(r"[a-z][a-z0-9]*")
 _COMPOUND = re.compile(r"^(?P<tag>[a-z][a-z0-9]*|\*)?(?P<rest>(?:[#.][-\w]+)*)$", re.I)
 _LENGTH = re.compile(r"(-?\d*\.?\d+)\s*(px|em|rem|pt|%|vw|vh|cm|mm|in)?")
 _UNIT_PX = {None: 1.0, "px": 1.0, "em": 16.0, "rem": 16.0, "pt": 4 / 3, "cm": 37.8, "mm": 3.78, "in": 96.0,
             "%": 10.0, "vw": 10.0, "vh": 10.0}  # -100% / -100vw count as -1000px: off-screen
 
 
+@lru_cache(maxsize=8192)  # inline styles and rule bodies repeat across a site's pages and checks
 def declarations(style):
-    """``"color: red; DISPLAY:none !important"`` → {"color": "red", "display": "none"} (hiding-related only)."""
+    """``"color: red; DISPLAY:none !important"`` → {"color": "red", "display": "none"} (hiding-related only).
+    The dict is shared between callers (memoised): never change it."""
     out = {}
+    if not _ANY_PROPERTY.search(style):
+        return out
     for part in style.split(";"):
         name, sep, value = part.partition(":")
         if not sep:
@@ -93,6 +102,8 @@ class Rule:
 
 def _strip_at_blocks(css):
     """CSS without @media/@supports/@keyframes/… blocks and without @import lines."""
+    if "@" not in css:
+        return css
     out, i, n = [], 0, len(css)
     while i < n:
         at = css.find("@", i)
@@ -104,15 +115,18 @@ def _strip_at_blocks(css):
         if brace < 0 or (0 <= semi < brace):
             i = n if semi < 0 else semi + 1
             continue
-        depth, j = 1, brace + 1
-        while j < n and depth:
-            depth += {"{": 1, "}": -1}.get(css[j], 0)
-            j += 1
-        i = j
+        depth, i = 1, n
+        for match in _BRACES.finditer(css, brace + 1):
+            depth += 1 if match.group() == "{" else -1
+            if not depth:
+                i = match.end()
+                break
     return "".join(out)
 
 
+@lru_cache(maxsize=16384)  # frameworks and a site's pages share their selectors
 def _parse_selector(selector):
+    """A selector → its chain of compounds (a tuple), or None when it uses what is not handled."""
     tokens = selector.replace(">", " > ").split()
     chain, combinator = [], " "
     for token in tokens:
@@ -128,7 +142,7 @@ def _parse_selector(selector):
         tag = (match.group("tag") or "*").lower()
         chain.append((combinator, tag, ids[0] if ids else None, classes))
         combinator = " "
-    return chain or None
+    return tuple(chain) or None
 
 
 def parse_css(css, start=0):
@@ -139,7 +153,9 @@ def parse_css(css, start=0):
 @lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
 def _parse_css(css, start):
     rules = []
-    css = _strip_at_blocks(_COMMENT.sub("", css))
+    if "/*" in css:
+        css = _COMMENT.sub("", css)
+    css = _strip_at_blocks(css)
     for order, block in enumerate(css.split("}"), start):
         selectors, sep, body = block.partition("{")
         if not sep:
@@ -177,6 +193,8 @@ class _Bucket:
         rules = self.rules
         if ancestor_keys is None or not self.keyed:
             return rules
+        if callable(ancestor_keys):
+            ancestor_keys = ancestor_keys()
         keyed = self.keyed
         picked = list(self.free)
         groups = ((keyed[k] for k in ancestor_keys if k in keyed) if len(ancestor_keys) < len(keyed)
@@ -210,8 +228,9 @@ class RuleIndex:
         self.empty = not rules
 
     def matching(self, el, ancestors, ancestor_keys=None):
-        """Rules matching ``el`` (its ``ancestors`` from the root down; ``ancestor_keys``, when given, counts
-        the ``element_keys`` of those ancestors), least specific first."""
+        """Rules matching ``el`` (its ``ancestors`` from the root down; ``ancestor_keys``, when given, holds
+        the ``element_keys`` of those ancestors), least specific first. Either may be a function giving
+        it, called only when a rule needs it."""
         if self.empty:
             return []
         candidates = list(self.any.candidates(ancestor_keys)) if self.any.rules else []
@@ -231,9 +250,26 @@ class RuleIndex:
                 candidates += bucket.candidates(ancestor_keys)
         if not candidates:
             return []
+        if callable(ancestors) and any(len(r.chain) > 1 for r in candidates):
+            ancestors = ancestors()
         found = [r for r in candidates if _matches(r.chain, el, classes, ancestors)]
         found.sort(key=lambda r: r.specificity)
         return found
+
+    @property
+    def subjects_xpath(self):
+        """An XPath union of the elements a rule may apply to (by tag, or any element with an id or a
+        class when rules select by those), or "" when the index is empty; "//*" with universal rules."""
+        if self.empty:
+            return ""
+        if self.any.rules:
+            return "//*"
+        parts = [f"//{tag}" for tag in sorted(self.by_tag) if _TAG_NAME.fullmatch(tag)]
+        if self.by_id:
+            parts.append("//@id/..")
+        if self.by_class:
+            parts.append("//@class/..")
+        return " | ".join(parts)
 
 
 def _compound_matches(compound, el, classes=None):
@@ -253,6 +289,8 @@ def _compound_matches(compound, el, classes=None):
 def _matches(chain, el, classes, ancestors):
     if not _compound_matches(chain[-1], el, classes):
         return False
+    if len(chain) == 1:
+        return True
     position = len(ancestors)  # ancestors[position - 1] is the parent
     for index in range(len(chain) - 2, -1, -1):
         combinator = chain[index + 1][0]
@@ -392,17 +430,30 @@ def element_state(el, decls, parent):
 
 def style_rules(root):
     """The hiding-related rules of every ``<style>`` block of a document."""
+    return _rule_index(tuple(style.text or "" for style in root.iter("style")))
+
+
+@lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
+def _rule_index(sheets):
     rules = []
-    for style in root.iter("style"):
-        rules += parse_css(style.text or "", start=len(rules) * 1000)
+    for css in sheets:
+        rules += parse_css(css, start=len(rules) * 1000)
     return RuleIndex(rules)
 
 
+_NO_DECLARATIONS = {}  # shared: never changed
+
+
 def merged_declarations(el, index, ancestors, ancestor_keys=None):
-    decls = {}
-    for rule in index.matching(el, ancestors, ancestor_keys):
-        decls.update(rule.decls)
+    """The hiding-related declarations that apply to ``el``: matching rules, then its ``style``. The dict
+    may be shared (memoised): never change it."""
+    rules = index.matching(el, ancestors, ancestor_keys)
     inline = el.get("style")
+    if not rules:
+        return declarations(inline) if inline else _NO_DECLARATIONS
+    decls = {}
+    for rule in rules:
+        decls.update(rule.decls)
     if inline:
         decls.update(declarations(inline))
     return decls

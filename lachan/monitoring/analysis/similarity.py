@@ -6,13 +6,17 @@ forms (``Thứ Hai, ngày 15/01/2024``, ``15 tháng 1 năm 2024``, ``Monday, Jan
 trước``, ``3 hours ago``), counters (``Lượt truy cập: 123456``, ``Đang online: 12``) and long tokens
 (CSRF tokens, session ids, cache busters) — all numbers become ``0``, weekday and month names one word each.
 
+``words`` is the fast form used on whole pages: it leaves such parts out rather than replacing them.
+
 A sketch keeps the ``SKETCH_SIZE`` smallest 53-bit hashes of a set of shingles (word 3-grams of the text,
-4-grams of tag paths of the DOM); the Jaccard similarity of two sets is estimated from the sketches the
+4-grams of the tag stream of the DOM: element names in document order, ``/`` closing each); the Jaccard similarity of two sets is estimated from the sketches the
 classic bottom-k way (exact for sets smaller than the sketch). Hashes are CRC-32 of the words mixed with
 numpy, the same in every process (never Python's salted ``hash``), so stored sketches stay comparable.
 """
 
+import operator
 import re
+import string
 import zlib
 
 import numpy as np
@@ -43,6 +47,21 @@ _RULES = [
     (re.compile(rf"{_ZERO}\s+(?:{_ZERO}\s+)*"), "0 "),
 ]
 _WORD = re.compile(r"\w+")
+_VN_WEEKDAY = re.compile(r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)(?!\w)")
+VOLATILE = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+giây phút giờ ngày tuần tháng năm trước sáng chiều hôm nay qua
+second seconds sec secs minute minutes min mins hour hours hr hrs day days week weeks month months year years
+ago today yesterday am pm sa ch gmt utc
+""".split())  # noqa: SIM905 (a table is easier to read than a list literal)
+# stripped from a word's ends (a short list: str.strip scans it for every character it looks at); a word
+# with any other symbol is not .isalpha() and is left out
+_PUNCTUATION = string.punctuation + "“”‘’„«»‹›…–—―·•°§©®™¡¿、。，：；！？（）【】《》「」"
+_strip_punctuation = operator.methodcaller("strip", _PUNCTUATION)
+_HASHES = {}  # token → hash, shared by all pages (cleared past _HASHES_MAX entries)
+_HASHES_MAX = 200_000
 
 
 def _tokens(match):
@@ -58,24 +77,38 @@ def normalise(text):
 
 
 def words(text):
-    return _WORD.findall(normalise(text))
+    """The words of a page's text its sketch is made of: case folded, split at blanks, punctuation at a
+    word's ends removed; what changes on every visit of an unchanged page left out — tokens with digits
+    or inner punctuation (dates, times, counters, versions, session ids, e-mail addresses), Vietnamese
+    weekdays (``thứ hai`` … ``chủ nhật``) and the words of ``VOLATILE`` (weekday, month and time-unit
+    names, ``ago``/``trước``, AM/PM marks). ``normalise`` keeps such parts as placeholders; this is its
+    fast form for whole pages (no regex over the text but two literal searches)."""
+    text = text.casefold()
+    if "thứ" in text:
+        text = _VN_WEEKDAY.sub(" ", text)
+    if "chủ nhật" in text:
+        text = text.replace("chủ nhật", " ")
+    return [w for w in map(_strip_punctuation, text.split()) if w.isalpha() and w not in VOLATILE]
 
 
-def _word_hashes(tokens, cache):
-    out = np.empty(len(tokens), dtype=np.uint64)
-    for i, token in enumerate(tokens):
-        value = cache.get(token)
-        if value is None:
-            value = cache[token] = zlib.crc32(token.encode("utf-8", "surrogatepass")) | (len(token) << 32)
-        out[i] = value
-    return out
+def _word_hashes(tokens):
+    """CRC-32 of each token's UTF-8 with its length above (memoised across pages: words repeat)."""
+    cache = _HASHES
+    missing = set(tokens).difference(cache)
+    if missing:
+        if len(cache) > _HASHES_MAX:
+            cache.clear()
+            missing = set(tokens)
+        for token in missing:
+            cache[token] = zlib.crc32(token.encode("utf-8", "surrogatepass")) | (len(token) << 32)
+    return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
 def sketch(tokens, n, size=SKETCH_SIZE):
     """Bottom-k sketch (sorted list of ints) of the set of ``n``-grams of ``tokens``."""
     if not tokens:
         return []
-    hashes = _word_hashes(tokens, {})
+    hashes = _word_hashes(tokens)
     if len(hashes) < n:
         n = len(hashes)
     with np.errstate(over="ignore"):
