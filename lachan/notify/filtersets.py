@@ -1,10 +1,10 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from lachan.core.filtersets import UnitScopedFilterSet
+from lachan.core.filtersets import BaseFilterSet, UnitScopedFilterSet
 
 from .choices import Channel, DeliveryStatus, Severity
-from .models import Delivery
+from .models import Delivery, NotificationPreference
 
 
 class DeliveryFilterSet(UnitScopedFilterSet):
@@ -17,3 +17,12 @@ class DeliveryFilterSet(UnitScopedFilterSet):
     class Meta:
         model = Delivery
         fields = ["q", "unit", "unit_tree", "status", "channel", "severity", "event_key"]
+
+
+class NotificationPreferenceFilterSet(BaseFilterSet):
+    search_fields = ("target", "event_kinds", "user__username")
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"))
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["q", "channel", "enabled"]

@@ -30,6 +30,7 @@ class NotificationPreferenceViewSet(ScopedModelViewSet):
 
     queryset = NotificationPreference.objects.select_related("user")
     serializer_class = serializers.NotificationPreferenceSerializer
+    filterset_class = filtersets.NotificationPreferenceFilterSet
     ordering_fields = ("channel", "created")
 
     def get_queryset(self):
