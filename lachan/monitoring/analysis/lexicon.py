@@ -32,7 +32,8 @@ import numpy as np
 STRONG, MEDIUM, WEAK = 3, 2, 1
 SPAM_SCORE = 3  # a text scoring this much is gambling spam
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e\u034f]+")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]+")
 # Leetspeak undone: one ASCII character for another, none of the targets a source, so a chain of
 # ``str.replace`` (C speed on any string) does what ``str.translate`` (a dict lookup per character) did.
 _LEET = (("4", "a"), ("@", "a"), ("3", "e"), ("0", "o"), ("1", "i"), ("$", "s"))
@@ -176,28 +177,134 @@ def _separator_mask(codes):
 
 def squeeze(form):
     """``form`` without separators (``_SEPARATORS``): where a spelling's letters could stand together."""
-    if len(form) < _BIG:
-        return _SEPARATORS.sub("", form)
-    if form.isascii():
-        return form.encode("ascii").translate(None, _ASCII_SEPARATORS).decode("ascii")
-    codes = _codes(form)
-    return _text(codes[~_separator_mask(codes)])
+    return _Squeezed(form).text
+
+
+class _Squeezed:
+    """A form without its separators, and (on demand) where each of its characters is in the form."""
+
+    __slots__ = ("_grams", "_positions", "form", "text")
+
+    def __init__(self, form):
+        self.form = form
+        self._positions = self._grams = None
+        if len(form) < _BIG:
+            self.text = _SEPARATORS.sub("", form)
+        elif form.isascii():
+            self.text = form.encode("ascii").translate(None, _ASCII_SEPARATORS).decode("ascii")
+        else:
+            codes = _codes(form)
+            keep = ~_separator_mask(codes)
+            self.text = _text(codes[keep])
+            self._positions = np.flatnonzero(keep)
+
+    @property
+    def positions(self):
+        """``positions[i]`` is the index in the form of ``text[i]``."""
+        if self._positions is None:
+            self._positions = np.flatnonzero(~_separator_mask(_codes(self.form)))
+        return self._positions
+
+    def present(self, spellings, compacts):
+        """The spellings whose compact form (``compacts``, the same order) occurs in the text."""
+        text = self.text
+        if len(text) < _GRAM_MIN:
+            return [sp for sp, compact in zip(spellings, compacts, strict=True) if compact in text]
+        if self._grams is None:
+            self._grams = np.zeros(1 << _GRAM_BITS, dtype=bool)
+            self._grams[_gram_ids(_codes(text))] = True
+        ids, starts = _needle_grams(tuple(compacts))
+        possible = np.logical_and.reduceat(self._grams[ids], starts)
+        return [spellings[i] for i in np.flatnonzero(possible).tolist() if compacts[i] in text]
+
+    def windows(self, compacts):
+        """Spans of the form ``(start, end)`` around every occurrence of the compact strings, merged where
+        they overlap; None when there are too many for windows to pay."""
+        text, spans = self.text, []
+        for compact in compacts:
+            i = text.find(compact)
+            while i >= 0:
+                spans.append((i, i + len(compact) - 1))
+                if len(spans) > _WINDOWS_MAX:
+                    return None
+                i = text.find(compact, i + 1)
+        positions = self.positions
+        spans = sorted((int(positions[a]), int(positions[b]) + 2) for a, b in spans)
+        merged = [list(spans[0])]
+        for start, end in spans[1:]:
+            if start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return merged
+
+
+_GRAM_MIN = 2048  # texts from this long on are tested against character trigrams first
+_GRAM_BITS = 18
+_WINDOWS_MAX = 64
+_GRAM_MULTIPLIERS = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77))
+
+
+def _gram_ids(codes):
+    """A hash of every character trigram of a text (its code points, uint32), in ``_GRAM_BITS`` bits."""
+    m1, m2 = _GRAM_MULTIPLIERS
+    with np.errstate(over="ignore"):
+        mixed = ((codes[:-2] * m1 + codes[1:-1]) * m2 + codes[2:]) * m1
+    return mixed >> np.uint32(32 - _GRAM_BITS)
+
+
+@lru_cache(maxsize=16)
+def _needle_grams(compacts):
+    """The trigram ids of each compact string, concatenated, and where each one's start."""
+    ids, starts = [], []
+    for compact in compacts:
+        starts.append(len(ids))
+        ids.extend(_gram_ids(_codes(compact)).tolist())
+    return np.array(ids, dtype=np.uint32), np.array(starts, dtype=np.intp)
 
 
 def _search(form, spellings, squeezed=None):
     """Hits of ``spellings`` in ``form``. A spelling can only match where its letters stand with nothing
     but separators between them, so the text with separators removed must contain it: the regex is built
-    from those few spellings only (most texts contain none, and skip the regex)."""
-    if squeezed is None:
-        squeezed = squeeze(form)
-    present = tuple(sp for sp in spellings if sp.compact in squeezed)
+    from those few spellings only (most texts contain none, and skip the regex), and on a long text runs
+    only around where they occur."""
+    if not isinstance(squeezed, _Squeezed):
+        squeezed = _Squeezed(form)
+    present = tuple(squeezed.present(spellings, _compacts(spellings)))
     if not present:
         return []
+    regex = _regex(present)
     hits = []
-    for match in _regex(present).finditer(form):
+    for match in _finditer(regex, form, squeezed, [sp.compact for sp in present]):
         sp = present[int(match.lastgroup[1:])]
         hits.append(Hit(sp.term, sp.weight, match.group()))
     return hits
+
+
+def _finditer(regex, form, squeezed, compacts):
+    """``regex.finditer(form)``; on a long form, only in the windows around the compact strings (every
+    match of a spelling spans one of its occurrences in the squeezed text, and the windows keep a
+    character after it for the look-ahead; look-behinds see before a window's start)."""
+    if len(form) < _GRAM_MIN or not compacts:
+        yield from regex.finditer(form)
+        return
+    windows = squeezed.windows(compacts)
+    if windows is None:
+        yield from regex.finditer(form)
+        return
+    for start, end in windows:
+        yield from regex.finditer(form, start, min(end, len(form)))
+
+
+_COMPACTS = {}
+
+
+def _compacts(spellings):
+    key = id(spellings)
+    got = _COMPACTS.get(key)
+    if got is None:
+        got = _COMPACTS[key] = [sp.compact for sp in spellings]
+    return got
 
 
 def _leet(text):
@@ -211,7 +318,10 @@ def _base_form(text):
     """NFKC, case folded, invisible characters dropped (what every searched form starts from)."""
     if text.isascii():
         return text.lower()
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if any(c in text for c in _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    return text
 
 
 def accent_form(text):
@@ -225,12 +335,39 @@ def _strip_marks(text):
     """Diacritics removed (NFD, combining marks U+0300-U+036F dropped), ``đ`` → ``d``."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFD", text)
     if len(text) < _BIG:
-        return _MARKS.sub("", text).replace("đ", "d")
+        return _MARKS.sub("", unicodedata.normalize("NFD", text)).replace("đ", "d")
     codes = _codes(text)
-    codes = codes[(codes < 0x300) | (codes > 0x36F)]
-    return _text(np.where(codes == 0x111, np.uint32(0x64), codes))
+    table = _fold_table()
+    out = table[np.minimum(codes, 0xFFFF)]
+    astral = codes > 0xFFFF
+    if astral.any():
+        out = np.where(astral, codes, out)
+    if not out.all():  # combining marks (→ 0) that NFC could not compose with their letter
+        out = out[out != 0]
+    return _text(out)
+
+
+_FOLD_TABLE = None
+
+
+def _fold_table():
+    """For each BMP code point, what ``_strip_marks`` makes of it alone: its NFD without the combining
+    marks U+0300-U+036F (0 when nothing is left), ``đ`` → ``d``; itself when more than one character is
+    left (Hangul syllables: no spelling of the lexicon has them)."""
+    global _FOLD_TABLE
+    if _FOLD_TABLE is None:
+        table = np.arange(0x10000, dtype=np.uint32)
+        for code in range(0xC0, 0x10000):
+            char = chr(code)
+            if 0xD800 <= code < 0xE000:
+                continue
+            folded = _MARKS.sub("", unicodedata.normalize("NFD", char)).replace("đ", "d")
+            if folded != char and len(folded) <= 1:
+                table[code] = ord(folded) if folded else 0
+        table[0x300:0x370] = 0
+        _FOLD_TABLE = table
+    return _FOLD_TABLE
 
 
 def fold(text):
@@ -261,8 +398,7 @@ class Forms:
         self.folded = _leet(self.raw)
 
 
-def _has_digit_or_leet(text):
-    return any(c.isdigit() or c in "@$" for c in (set(text) if len(text) > 64 else text))
+_BRAND_SPELLINGS = tuple(BRANDS)
 
 
 def find_terms(text, forms=None):
@@ -272,12 +408,14 @@ def find_terms(text, forms=None):
     if forms is None:
         forms = Forms(text)
     accented, folded = forms.accented, forms.folded
-    squeezed_folded = squeeze(folded)
+    squeezed_folded = _Squeezed(folded)
     hits = _search(folded, _FOLDED, squeezed_folded) + _search(accented, _ACCENTED)
-    raw = forms.raw if _has_digit_or_leet(text) else folded  # leetspeak kept
-    squeezed = squeeze(raw) if raw is not folded else squeezed_folded
-    if any(b in squeezed for b in _BRAND_COMPACT):
-        hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group()) for m in _BRAND_RE.finditer(raw))
+    raw = forms.raw  # leetspeak kept: the same object as folded when the text has none
+    squeezed = squeezed_folded if raw is folded else _Squeezed(raw)
+    brands = squeezed.present(_BRAND_SPELLINGS, _BRAND_COMPACT)
+    if brands:
+        hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group())
+                    for m in _finditer(_BRAND_RE, raw, squeezed, [b.replace(" ", "") for b in brands]))
     return hits
 
 
