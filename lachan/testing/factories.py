@@ -481,3 +481,136 @@ FACTORIES.update({
     Alert: AlertFactory,
     SiteEvent: SiteEventFactory,
 })
+
+
+# --- notifications and the duty roster (issue 6, part 2) ---------------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from lachan.notify.models import Delivery, NotificationPreference  # noqa: E402
+from lachan.oncall.models import (  # noqa: E402
+    Escalation,
+    EscalationPolicy,
+    EscalationRule,
+    Handover,
+    Override,
+    Rotation,
+    Schedule,
+)
+
+
+def _unit_or_new(o):
+    return o.unit if o.unit is not None else UnitFactory()
+
+
+class NotificationPreferenceFactory(DjangoModelFactory):
+    class Meta:
+        model = NotificationPreference
+
+    class Params:
+        unit = None
+
+    user = factory.LazyAttribute(lambda o: UserFactory(unit=_unit_or_new(o)))
+    channel = "email"
+    target = factory.Sequence(lambda n: f"nhan-tin-{n}@example.vn")
+
+
+class DeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    unit = factory.SubFactory(UnitFactory)
+    event_key = factory.Sequence(lambda n: f"test.event:{n}")
+    channel = "email"
+    target = factory.Sequence(lambda n: f"nguoi-nhan-{n}@example.vn")
+    subject = factory.Sequence(lambda n: f"Thông báo thử nghiệm {n}")
+    body = "Nội dung thông báo"
+
+
+class ScheduleFactory(DjangoModelFactory):
+    class Meta:
+        model = Schedule
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"Lịch trực {n}")
+
+
+class RotationFactory(DjangoModelFactory):
+    class Meta:
+        model = Rotation
+
+    class Params:
+        unit = None
+
+    schedule = factory.LazyAttribute(lambda o: ScheduleFactory(unit=_unit_or_new(o)))
+    name = factory.Sequence(lambda n: f"Ca trực {n}")
+    start_date = _dt.date(2026, 1, 1)
+
+
+class OverrideFactory(DjangoModelFactory):
+    class Meta:
+        model = Override
+
+    class Params:
+        unit = None
+
+    schedule = factory.LazyAttribute(lambda o: ScheduleFactory(unit=_unit_or_new(o)))
+    user = factory.LazyAttribute(lambda o: UserFactory(unit=o.schedule.unit))
+    starts = factory.LazyFunction(timezone.now)
+    ends = factory.LazyAttribute(lambda o: o.starts + _dt.timedelta(hours=12))
+    reason = "Đổi ca"
+
+
+class HandoverFactory(DjangoModelFactory):
+    class Meta:
+        model = Handover
+
+    class Params:
+        unit = None
+
+    schedule = factory.LazyAttribute(lambda o: ScheduleFactory(unit=_unit_or_new(o)))
+    text = "Bàn giao ca: không có sự cố tồn đọng"
+
+
+class EscalationPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = EscalationPolicy
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"Chính sách leo thang {n}")
+
+
+class EscalationRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = EscalationRule
+
+    class Params:
+        unit = None
+
+    policy = factory.LazyAttribute(lambda o: EscalationPolicyFactory(unit=_unit_or_new(o)))
+    target = "user"
+    user = factory.LazyAttribute(lambda o: UserFactory(unit=o.policy.unit))
+    wait_minutes = 5
+
+
+class EscalationFactory(DjangoModelFactory):
+    class Meta:
+        model = Escalation
+
+    unit = factory.SubFactory(UnitFactory)
+    policy = factory.LazyAttribute(lambda o: EscalationPolicyFactory(unit=o.unit))
+    event_key = factory.Sequence(lambda n: f"test.page:{n}")
+    subject = factory.Sequence(lambda n: f"Cảnh báo {n}")
+
+
+FACTORIES.update({
+    NotificationPreference: NotificationPreferenceFactory,
+    Delivery: DeliveryFactory,
+    Schedule: ScheduleFactory,
+    Rotation: RotationFactory,
+    Override: OverrideFactory,
+    Handover: HandoverFactory,
+    EscalationPolicy: EscalationPolicyFactory,
+    EscalationRule: EscalationRuleFactory,
+    Escalation: EscalationFactory,
+})
