@@ -272,7 +272,7 @@ class Engine:
         self.stopping = asyncio.Event()
         installed = self._install_signals(loop)
         self.pool = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="monitor-db")
-        queue = asyncio.Queue(maxsize=self.concurrency * 2)
+        queue = asyncio.Queue(maxsize=self.concurrency)  # claimed ahead: one round of checks at most
         results = asyncio.Queue()
         logger.info("monitor %s: %d checks in flight, %d per host", self.worker, self.concurrency, self.per_host)
         try:
