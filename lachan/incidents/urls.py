@@ -1,5 +1,30 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lachan.core.urls_helpers import crud_urls
+
+from . import views
 
 app_name = "incidents"
 
-urlpatterns = []
+urlpatterns = [
+    path("phone/", views.IncidentPhoneView.as_view(), name="incident_phone"),
+    path("<int:pk>/transition/", views.IncidentTransitionView.as_view(), name="incident_transition"),
+    path("<int:pk>/comment/", views.IncidentCommentView.as_view(), name="incident_comment"),
+    path("<int:pk>/evidence/", views.IncidentEvidenceUploadView.as_view(), name="incident_evidence_upload"),
+    path("<int:pk>/indicator/", views.IncidentIndicatorView.as_view(), name="incident_indicator"),
+    path("<int:pk>/serious/", views.IncidentSeriousView.as_view(), name="incident_serious"),
+    path("<int:pk>/reported/", views.IncidentReportedView.as_view(), name="incident_reported"),
+    path("evidence/<int:pk>/download/", views.IncidentEvidenceDownloadView.as_view(),
+         name="incidentevidence_download"),
+    *crud_urls("comments", "incidentcomment", list_view=views.IncidentCommentListView,
+               detail_view=views.IncidentCommentDetailView, delete_view=views.IncidentCommentDeleteView),
+    *crud_urls("evidence", "incidentevidence", list_view=views.IncidentEvidenceListView,
+               detail_view=views.IncidentEvidenceDetailView, delete_view=views.IncidentEvidenceDeleteView),
+    *crud_urls("rules", "reportingrule", list_view=views.ReportingRuleListView,
+               detail_view=views.ReportingRuleDetailView, edit_view=views.ReportingRuleEditView),
+    path("", views.IncidentListView.as_view(), name="incident_list"),
+    path("add/", views.IncidentEditView.as_view(), name="incident_add"),
+    path("<int:pk>/", views.IncidentDetailView.as_view(), name="incident_detail"),
+    path("<int:pk>/edit/", views.IncidentEditView.as_view(), name="incident_edit"),
+    path("<int:pk>/delete/", views.IncidentDeleteView.as_view(), name="incident_delete"),
+]

@@ -483,6 +483,71 @@ FACTORIES.update({
 })
 
 
+# --- incidents (issue 6) -------------------------------------------------------------------------------
+
+from django.core.files.base import ContentFile  # noqa: E402
+
+from lachan.incidents.models import Incident, IncidentComment, IncidentEvidence, ReportingRule  # noqa: E402
+
+
+class IncidentFactory(DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    unit = factory.SubFactory(UnitFactory)
+    title = factory.Sequence(lambda n: f"Sự cố thử nghiệm {n}")
+    incident_type = "defacement"
+    description = "Trang chủ bị thay đổi giao diện"
+    detected_at = factory.LazyFunction(timezone.now)
+    reporter_name = "Nguyễn Văn Báo"
+
+
+class _IncidentChild(DjangoModelFactory):
+    class Params:
+        unit = factory.SubFactory(UnitFactory)
+
+    incident = factory.SubFactory(IncidentFactory, unit=factory.SelfAttribute("..unit"))
+
+
+class IncidentCommentFactory(_IncidentChild):
+    class Meta:
+        model = IncidentComment
+
+    body = "Đã cô lập máy chủ web"
+
+
+class IncidentEvidenceFactory(_IncidentChild):
+    class Meta:
+        model = IncidentEvidence
+
+    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4\n%evidence\n", name="evidence.pdf"))
+    file_name = "bien-ban.pdf"
+    file_type = "pdf"
+    content_type = "application/pdf"
+    sha256 = factory.Sequence(lambda n: f"{n + 11:064x}")
+    size = 19
+
+
+class ReportingRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = ReportingRule
+
+    key = factory.Sequence(lambda n: f"rule-{n}")
+    name = factory.Sequence(lambda n: f"Quy định báo cáo {n}")
+    kind = "incident"
+    applies_to = "all"
+    hours = 120
+    is_active = False  # a test rule does not add clocks to every incident
+
+
+FACTORIES.update({
+    Incident: IncidentFactory,
+    IncidentComment: IncidentCommentFactory,
+    IncidentEvidence: IncidentEvidenceFactory,
+    ReportingRule: ReportingRuleFactory,
+})
+
+
 # --- notifications and the duty roster (issue 6, part 2) ---------------------------------------------
 
 import datetime as _dt  # noqa: E402

@@ -1,0 +1,236 @@
+from auditlog.signals import accessed
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from lachan.accounts.choices import ADMIN_ROLES
+from lachan.core.api.serializers import django_errors
+from lachan.core.api.viewsets import AuditActorMixin, Conflict, ScopedModelViewSet
+from lachan.core.scope import CHANGE, VIEW, user_role
+from lachan.incidents import filtersets, services, tasks
+from lachan.incidents.choices import Source
+from lachan.incidents.deadlines import overdue_q
+from lachan.incidents.models import Incident, IncidentComment, IncidentEvidence, ReportingRule
+
+from . import serializers
+
+
+class ConflictSerializer(drf_serializers.Serializer):
+    detail = drf_serializers.CharField()
+    current_version = drf_serializers.IntegerField()
+    changed_by = drf_serializers.CharField(allow_null=True)
+    changed_at = drf_serializers.DateTimeField(allow_null=True)
+
+
+def conflict(exc):
+    return Conflict({"detail": exc.message, "current_version": exc.current_version,
+                     "changed_by": str(exc.changed_by) if exc.changed_by else None,
+                     "changed_at": exc.changed_at.isoformat() if exc.changed_at else None})
+
+
+def call(function, *args, **kwargs):
+    """A service call with its errors as API errors (400 / 403 / 409)."""
+    try:
+        return function(*args, **kwargs)
+    except services.VersionConflict as exc:
+        raise conflict(exc) from None
+    except DjangoValidationError as exc:
+        raise django_errors(exc) from None
+
+
+CONFLICT = {409: OpenApiResponse(ConflictSerializer, description="The incident changed since the version sent")}
+
+
+class NoDeleteMixin:
+    # Write-but-no-delete: unit users may not delete (403); coordinators and unit administrators may (audited).
+
+    def perform_destroy(self, instance):
+        if user_role(self.request.user) not in ADMIN_ROLES:
+            raise PermissionDenied("Only coordinators and unit administrators may delete.")
+        call(self.delete_service, instance, by=self.request.user)
+
+
+class IncidentViewSet(NoDeleteMixin, ScopedModelViewSet):
+    """Incidents of the user's units. Updates carry ``version`` (the one read); a stale version is answered 409."""
+
+    queryset = Incident.objects.select_related("unit", "system__unit", "system__operator_unit").prefetch_related(
+        "deadlines__rule")
+    serializer_class = serializers.IncidentSerializer
+    filterset_class = filtersets.IncidentFilterSet
+    ordering_fields = ("detected_at", "created", "severity", "status")
+    delete_service = staticmethod(services.incident_delete)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        unit = data.pop("unit")
+        serializer.instance = call(services.incident_create, by=self.request.user, unit=unit, source=Source.API, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        data.pop("unit", None)
+        serializer.instance = call(services.incident_update, serializer.instance, by=self.request.user,
+                                   version=version, changes=data)
+
+    @extend_schema(responses={200: serializers.IncidentSerializer, **CONFLICT})
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(responses={200: serializers.IncidentSerializer, **CONFLICT})
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
+    def fresh(self, incident):
+        return self.get_serializer(self.get_queryset().model.objects.select_related("unit", "system").prefetch_related(
+            "deadlines__rule").get(pk=incident.pk)).data
+
+    @extend_schema(methods=["GET"], request=None, responses=serializers.TransitionsSerializer)
+    @extend_schema(methods=["POST"], request=serializers.TransitionSerializer,
+                   responses={200: serializers.IncidentSerializer, **CONFLICT})
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request, pk=None, *args, **kwargs):
+        # GET: the statuses the incident may move to; POST {to, version, note, lessons_learned}: move it.
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.TransitionsSerializer.of(incident))
+        payload = serializers.TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        stored = call(services.incident_transition, incident, by=request.user, to=data["to"], version=data["version"],
+                      note=data["note"], lessons_learned=data["lessons_learned"])
+        return Response(self.fresh(stored))
+
+    @extend_schema(responses=serializers.EventSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None, *args, **kwargs):
+        # The incident's timeline, oldest first.
+        incident = self.get_object()
+        return Response(serializers.EventSerializer(incident.events.select_related("actor"), many=True).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IndicatorSerializer(many=True))
+    @extend_schema(methods=["POST"], request=serializers.IndicatorSerializer,
+                   responses={201: serializers.IndicatorSerializer})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def indicators(self, request, pk=None, *args, **kwargs):
+        # Indicators of compromise attached to the incident; POST {kind, value, note} attaches one.
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.IndicatorSerializer(incident.indicators.all(), many=True).data)
+        payload = serializers.IndicatorSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        indicator = call(services.indicator_add, incident=incident, by=request.user, kind=data["kind"],
+                         value=data["value"], note=data.get("note", ""))
+        return Response(serializers.IndicatorSerializer(indicator).data, status=201)
+
+    @extend_schema(methods=["GET"], request=None, responses=serializers.SeriousStateSerializer)
+    @extend_schema(methods=["POST"], request=serializers.SeriousOverrideSerializer,
+                   responses={200: serializers.SeriousStateSerializer, **CONFLICT})
+    @action(detail=True, methods=["get", "post"])
+    def serious(self, request, pk=None, *args, **kwargs):
+        # The serious flag (Decision 05/2017 criteria); POST {value: true|false|null, reason, version}: a
+        # coordinator's override (null gives the flag back to the criteria).
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.SeriousStateSerializer.of(incident))
+        payload = serializers.SeriousOverrideSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        stored = call(services.serious_override, incident, by=request.user, value=data["value"],
+                      reason=data["reason"], version=data["version"])
+        return Response(serializers.SeriousStateSerializer.of(stored))
+
+    @extend_schema(methods=["GET"], request=None, responses=serializers.DeadlineSerializer(many=True))
+    @extend_schema(methods=["POST"], request=serializers.ReportedSerializer,
+                   responses={200: serializers.DeadlineSerializer})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def deadlines(self, request, pk=None, *args, **kwargs):
+        # The reporting clocks; POST {rule, note} records the report of that rule as sent (stops its clock).
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.DeadlineSerializer(incident.deadlines.select_related("rule"), many=True).data)
+        payload = serializers.ReportedSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        deadline = call(services.deadline_mark_done, incident, by=request.user, rule=payload.validated_data["rule"],
+                        note=payload.validated_data["note"])
+        return Response(serializers.DeadlineSerializer(deadline).data)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.annotate(is_overdue=overdue_q()) if self.action == "list" else queryset
+
+
+class AppendOnlyViewSet(AuditActorMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    # Comments and evidence are written once: no update route at all; reads in the view scope, writes in the
+    # change scope (an object outside them is a 404).
+
+    def get_queryset(self):
+        action = VIEW if self.request.method in ("GET", "HEAD", "OPTIONS") else CHANGE
+        return super().get_queryset().restrict(self.request.user, action)
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"user": self.request.user}
+
+
+class IncidentCommentViewSet(NoDeleteMixin, AppendOnlyViewSet):
+    """Comments on the incidents of the user's units (write-but-no-delete for unit users)."""
+
+    queryset = IncidentComment.objects.select_related("incident", "author")
+    serializer_class = serializers.CommentSerializer
+    filterset_class = filtersets.IncidentCommentFilterSet
+    ordering_fields = ("created",)
+    delete_service = staticmethod(services.comment_delete)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = call(services.comment_add, incident=data["incident"], by=self.request.user,
+                                   body=data["body"])
+
+
+class IncidentEvidenceViewSet(NoDeleteMixin, AppendOnlyViewSet):
+    """Evidence files of the user's units' incidents: upload (multipart), list, download (scoped, logged)."""
+
+    queryset = IncidentEvidence.objects.select_related("incident", "uploaded_by")
+    serializer_class = serializers.EvidenceSerializer
+    filterset_class = filtersets.IncidentEvidenceFilterSet
+    ordering_fields = ("created", "size")
+    parser_classes = (MultiPartParser, FormParser, JSONParser)
+    delete_service = staticmethod(services.evidence_delete)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = call(services.evidence_add, incident=data["incident"], by=self.request.user,
+                                   file=data["file"], description=data.get("description", ""))
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def download(self, request, pk=None, *args, **kwargs):
+        # The file itself, as it was uploaded (the download is recorded in the audit trail).
+        evidence = self.get_object()
+        accessed.send(IncidentEvidence, instance=evidence)
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name or "evidence",
+                            content_type=evidence.content_type or "application/octet-stream")
+
+
+class ReportingRuleViewSet(ScopedModelViewSet):
+    """The reporting duties (deadlines per incident and periodic reports); coordinators edit them."""
+
+    queryset = ReportingRule.objects.all()
+    serializer_class = serializers.ReportingRuleSerializer
+    filterset_class = filtersets.ReportingRuleFilterSet
+    ordering_fields = ("order", "key")
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # rules are deactivated, not deleted
+
+    def _save(self, serializer):
+        super()._save(serializer)
+        transaction.on_commit(tasks.resync_deadlines.enqueue)
