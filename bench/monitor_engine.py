@@ -311,13 +311,15 @@ def detection(args, since):
     index = {monitor_farm.site_url(i, args.port): i for i in range(args.sites)}
     expect = {"defaced": {"compromised", "suspicious"}, "injected": {"compromised", "suspicious"},
               "down": {"down"}}
-    right, wrong, clean_flagged, clean_seen = {}, {}, set(), set()
+    right, wrong, clean_flagged, clean_down, clean_seen = {}, {}, set(), set(), set()
     for url, verdict, deep in Check.objects.filter(checked_at__gte=since).values_list("url", "verdict", "deep"):
         i = index.get(url)
         kind = kinds.get(i)
         if kind is None:
             clean_seen.add(i)
-            if verdict != "ok":
+            if verdict == "down":
+                clean_down.add(i)
+            elif verdict != "ok":
                 clean_flagged.add(i)
         elif kind in expect or deep:
             ok = verdict in expect.get(kind, {"compromised", "suspicious"})
@@ -325,7 +327,8 @@ def detection(args, since):
     print("\ndetection over all engine checks: " + "; ".join(
         f"{kind} {len(right.get(kind, ()))} sites right, {len(wrong.get(kind, ()))} wrong"
         for kind in monitor_farm.KINDS) + " (cloaked: deep checks only)")
-    print(f"  clean sites flagged: {len(clean_flagged)} of {len(clean_seen):,} checked")
+    print(f"  clean sites flagged suspicious/compromised: {len(clean_flagged)}, judged down (a timeout: the farm "
+          f"answers within {args.max_delay:g} s): {len(clean_down)}, of {len(clean_seen):,} clean sites checked")
 
 
 def main(argv=None):
