@@ -29,6 +29,13 @@ MENU = [
         (_("ASN assignments"), "intel:asnassignment_list"),
         (_("Notifications"), "intel:notification_list"),
     ]),
+    (_("Website watch"), [
+        (_("Status board"), "monitoring:board"),
+        (_("Alerts"), "monitoring:alert_list"),
+        (_("Timeline"), "monitoring:siteevent_list"),
+        (_("Checks"), "monitoring:check_list"),
+        (_("Page snapshots"), "monitoring:snapshot_list"),
+    ]),
 ]
 
 

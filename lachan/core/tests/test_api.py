@@ -95,6 +95,7 @@ def test_root_lists_every_endpoint(users):
         "vulns/advisories", "vulns/findings", "vulns/scans", "vulns/campaigns", "vulns/answers",
         "vulns/advisory-imports", "vulns/aliases", "vulns/sla",
         "directives/directives", "directives/dispatches", "directives/answers",
+        "monitoring/sites", "monitoring/alerts", "monitoring/checks", "monitoring/snapshots", "monitoring/events",
     }
     assert set(endpoints) == expected
     assert {key.split("/")[0] for key in endpoints} == set(API_APPS)
