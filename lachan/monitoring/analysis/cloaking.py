@@ -20,8 +20,8 @@ BOT_BLOCK_STATUSES = frozenset({401, 403, 406, 429, 503})
 
 def _gambling_links(features):
     out = {}
-    for link in features.links:
-        hits = list(lexicon.url_hits(link.href)) + lexicon.find_terms(link.text)
+    for link, hits in zip(features.links, lexicon.links_hits((x.href, x.text) for x in features.links),
+                          strict=True):
         if lexicon.score(hits) >= lexicon.SPAM_SCORE or (link.hidden and hits):
             out[link.href] = {"href": link.href, "text": link.text, "hidden": link.hidden}
     return out

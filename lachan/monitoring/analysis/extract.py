@@ -44,10 +44,6 @@ _JS_REDIRECT = re.compile(
     r"""|window\s*\.\s*open\s*\(\s*(['"`])([^'"`]{1,500})\5""", re.I)
 _CONDITIONAL = re.compile(r"document\s*\.\s*referrer|navigator\s*\.\s*userAgent", re.I)
 _ENGINES = re.compile(r"google|bing|yahoo|coccoc|baidu|yandex|duckduckgo|bot|spider|crawl", re.I)
-# [ \t]+ → " ", leaving alone the runs that are one space already (most of them)
-_BLANKS = re.compile(r"[ \t]{2,}|\t")
-_NEWLINES = re.compile(r"\s*\n\s*")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u3000]+")
 
 
 @dataclass
@@ -176,7 +172,8 @@ def _text_of(el):
 
 
 def _squash(text):
-    return _SPACES.sub(" ", text).strip()
+    """Blanks (newlines too) collapsed to one space, none at the ends."""
+    return " ".join(text.split())
 
 
 def extract_features(html, url, *, encoding=None):
@@ -369,7 +366,7 @@ class _Extractor:
             if tag == "a":
                 href = clean_url(get("href"), base)
                 if href and len(f.links) < LINKS_MAX:
-                    f.links.append(Link(href, host_of(href), " ".join(_text_of(el).split())[:300],
+                    f.links.append(Link(href, host_of(href), _squash(_text_of(el))[:300],
                                         (get("rel") or "").lower(), state.reason or ""))
                     if block is not None and state.reason:
                         block.links.append(href)
@@ -404,9 +401,9 @@ class _Extractor:
             for block, parts in zip(f.hidden_blocks, pieces, strict=True):
                 block.text = " ".join(" ".join(parts).split())[:BLOCK_TEXT_MAX]
             f.hidden_blocks = [b for b in f.hidden_blocks if b.text or b.links]
-        text = _BLANKS.sub(" ", text.strip()[:TEXT_MAX])
-        # what _NEWLINES.sub("\n", text) gives (any blank run holding a newline → one newline), faster
-        f.text = "\n".join([line for line in map(str.strip, text.split("\n")) if line])
+        # one line per line of text, blanks inside a line collapsed to one space, no empty line
+        lines = (" ".join(line.split()) for line in text.strip()[:TEXT_MAX].split("\n"))
+        f.text = "\n".join([line for line in lines if line])
 
     def _inline_script(self, code):
         f = self.f

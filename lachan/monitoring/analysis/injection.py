@@ -8,8 +8,6 @@ the baseline never linked to, scripts and frames from new sites, new hidden exte
 the last page judged good, so what it already had is not reported again (except gambling, which is).
 """
 
-from functools import lru_cache
-
 from . import lexicon
 from .extract import host_of
 from .findings import Finding, gettext_noop
@@ -19,15 +17,6 @@ NEW_SITES_MEDIUM = 4
 NEW_SITES_HIGH = 10
 HIDDEN_LINKS_MEDIUM = 3
 VISIBLE_TEXT_SCORE = 9  # visible gambling text, without links: distinct terms weighing this, or two strong
-
-
-def _link_hits(link):
-    return _hits(link.href, link.text)
-
-
-@lru_cache(maxsize=8192)
-def _hits(href, text):
-    return tuple(lexicon.url_hits(href)) + tuple(lexicon.find_terms(text))
 
 
 def _link_item(link, hits=()):
@@ -42,20 +31,21 @@ def _link_item(link, hits=()):
 def check(current, baseline):
     findings = []
     host = current.host
-    findings += _gambling(current, baseline)
-    findings += _hidden_links(current, baseline)
+    # lexicon hits of each link (target and text), aligned with current.links: one search for them all
+    hits = lexicon.links_hits((link.href, link.text) for link in current.links)
+    findings += _gambling(current, baseline, hits)
+    findings += _hidden_links(current, baseline, hits)
     if baseline is not None:
-        findings += _new_outbound(current, baseline)
+        findings += _new_outbound(current, baseline, hits)
     findings += _scripts_and_frames(current, baseline)
     findings += _redirects(current, baseline, host)
     return findings
 
 
-def _gambling(current, baseline):
+def _gambling(current, baseline, link_hits):
     findings = []
     hidden, visible = [], []
-    for link in current.links:
-        hits = _link_hits(link)
+    for link, hits in zip(current.links, link_hits, strict=True):
         if link.hidden and lexicon.score(hits) >= lexicon.WEAK:
             hidden.append(_link_item(link, hits))
         elif not link.hidden and lexicon.score(hits) >= lexicon.SPAM_SCORE and is_external(link.host, current.host):
@@ -91,11 +81,11 @@ def _gambling(current, baseline):
     return findings
 
 
-def _hidden_links(current, baseline):
+def _hidden_links(current, baseline, link_hits):
     known = {link.href for link in baseline.links} if baseline is not None else set()
-    found = [link for link in current.links
+    found = [link for link, hits in zip(current.links, link_hits, strict=True)
              if link.hidden and is_unrelated(link.host, current.host) and link.href not in known
-             and lexicon.score(_link_hits(link)) < lexicon.WEAK]
+             and lexicon.score(hits) < lexicon.WEAK]
     if not found:
         return []
     severity = "medium" if len({site_of(link.host) for link in found}) >= HIDDEN_LINKS_MEDIUM else "low"
@@ -105,11 +95,11 @@ def _hidden_links(current, baseline):
                          links=[_link_item(x) for x in found])]
 
 
-def _new_outbound(current, baseline):
+def _new_outbound(current, baseline, link_hits):
     known = {site_of(link.host) for link in baseline.links}
-    new = [link for link in current.links
+    new = [link for link, hits in zip(current.links, link_hits, strict=True)
            if is_unrelated(link.host, current.host) and site_of(link.host) not in known
-           and lexicon.score(_link_hits(link)) < lexicon.SPAM_SCORE and not link.hidden]  # reported above
+           and lexicon.score(hits) < lexicon.SPAM_SCORE and not link.hidden]  # reported above
     sites = sorted({site_of(link.host) for link in new})
     if len(sites) < NEW_SITES_MEDIUM:
         return []

@@ -21,6 +21,7 @@ also occur in news (arrests for ``cá độ``, ``đá gà``); ``WEAK`` (1) terms
 ``bet``) count only when hidden or linked, or together with others.
 """
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -241,7 +242,7 @@ class _Squeezed:
 
 _GRAM_MIN = 2048  # texts from this long on are tested against character trigrams first
 _GRAM_BITS = 18
-_WINDOWS_MAX = 64
+_WINDOWS_MAX = 500  # past this many occurrences, one pass over the whole text costs less
 _GRAM_MULTIPLIERS = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77))
 
 
@@ -268,6 +269,11 @@ def _search(form, spellings, squeezed=None):
     but separators between them, so the text with separators removed must contain it: the regex is built
     from those few spellings only (most texts contain none, and skip the regex), and on a long text runs
     only around where they occur."""
+    return [hit for _, hit in _located(form, spellings, squeezed)]
+
+
+def _located(form, spellings, squeezed=None):
+    """``_search`` with where each hit starts in ``form``: [(start, Hit)]."""
     if not isinstance(squeezed, _Squeezed):
         squeezed = _Squeezed(form)
     present = tuple(squeezed.present(spellings, _compacts(spellings)))
@@ -277,7 +283,7 @@ def _search(form, spellings, squeezed=None):
     hits = []
     for match in _finditer(regex, form, squeezed, [sp.compact for sp in present]):
         sp = present[int(match.lastgroup[1:])]
-        hits.append(Hit(sp.term, sp.weight, match.group()))
+        hits.append((match.start(), Hit(sp.term, sp.weight, match.group())))
     return hits
 
 
@@ -407,16 +413,46 @@ def find_terms(text, forms=None):
         return []
     if forms is None:
         forms = Forms(text)
+    return [hit for _, located in _located_all(forms) for _, hit in located]
+
+
+def _located_all(forms):
+    """The hits in each form of a text, with where they start: [(form, [(start, Hit)])]."""
     accented, folded = forms.accented, forms.folded
     squeezed_folded = _Squeezed(folded)
-    hits = _search(folded, _FOLDED, squeezed_folded) + _search(accented, _ACCENTED)
+    out = [(folded, _located(folded, _FOLDED, squeezed_folded)), (accented, _located(accented, _ACCENTED))]
     raw = forms.raw  # leetspeak kept: the same object as folded when the text has none
     squeezed = squeezed_folded if raw is folded else _Squeezed(raw)
     brands = squeezed.present(_BRAND_SPELLINGS, _BRAND_COMPACT)
     if brands:
-        hits.extend(Hit(m.group().replace(" ", ""), STRONG, m.group())
-                    for m in _finditer(_BRAND_RE, raw, squeezed, [b.replace(" ", "") for b in brands]))
-    return hits
+        out.append((raw, [(m.start(), Hit(m.group().replace(" ", ""), STRONG, m.group()))
+                          for m in _finditer(_BRAND_RE, raw, squeezed, [b.replace(" ", "") for b in brands])]))
+    return out
+
+
+_BARRIER = "\n\n\n\n"  # no spelling bridges four separators, and no form changes a newline
+
+
+def find_terms_many(texts):
+    """``[find_terms(t) for t in texts]``, searched as one text (the texts joined by ``_BARRIER``, newlines
+    inside them made spaces): a page's few hundred link texts cost about what one text of their length
+    costs, not a few hundred searches."""
+    texts = [t.replace("\n", " ") for t in texts]
+    if len(texts) < 2:
+        return [find_terms(t) for t in texts]
+    out = [[] for _ in texts]
+    for form, located in _located_all(Forms(_BARRIER.join(texts))):
+        if not located:
+            continue
+        bounds = [m.start() for m in _BARRIERS.finditer(form)]
+        if len(bounds) != len(texts) - 1:  # cannot happen: every form keeps newlines as they are
+            return [find_terms(t) for t in texts]
+        for start, hit in located:
+            out[bisect.bisect_right(bounds, start)].append(hit)
+    return out
+
+
+_BARRIERS = re.compile(_BARRIER)
 
 
 def score(hits):
@@ -454,9 +490,23 @@ def host_hits(host):
 
 def url_hits(url):
     """Hits in a link target: its host name and its path and query (``/nha-cai-uy-tin/``)."""
+    host, rest = url_parts(url)
+    return list(host_hits(host)) + find_terms(rest)
+
+
+def url_parts(url):
+    """(host, words of the path and query) of a URL, as ``url_hits`` searches them."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return find_terms(unquote(url))
-    rest = unquote(f"{parts.path} {parts.query}").replace("/", " ")
-    return list(host_hits(parts.hostname or "")) + find_terms(rest)
+        return "", unquote(url)
+    return parts.hostname or "", unquote(f"{parts.path} {parts.query}").replace("/", " ")
+
+
+def links_hits(links):
+    """``url_hits(href) + find_terms(text)`` for each (href, text) pair, as a tuple, in one search."""
+    links = list(links)
+    parts = [url_parts(href) for href, _ in links]
+    texts = list(dict.fromkeys([text for _, text in links] + [rest for _, rest in parts]))  # menus repeat
+    found = dict(zip(texts, map(tuple, find_terms_many(texts)), strict=True))
+    return [host_hits(host) + found[rest] + found[text] for (_, text), (host, rest) in zip(links, parts, strict=True)]

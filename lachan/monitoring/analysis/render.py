@@ -24,7 +24,8 @@ BLOCK = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "
                    "article", "header", "footer", "nav", "ul", "ol", "table", "form", "blockquote", "dd",
                    "dt", "aside", "main", "pre", "hr", "option", "figcaption", "marquee", "center"})
 OPEN, OPEN_END, CLOSE, STREAMS = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
-_RESERVED = re.compile("[\ufdd0-\ufdd3]")
+_RESERVED_CHARS = OPEN + OPEN_END + CLOSE + STREAMS
+_RESERVED = re.compile(f"[{_RESERVED_CHARS}]")
 _MARKERS = re.compile("\ufdd0([^\ufdd1]*)\ufdd1|\ufdd2")
 
 _STYLESHEET = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -48,7 +49,7 @@ _TRANSFORM = lxml.etree.XSLT(lxml.etree.fromstring(_STYLESHEET))
 
 def strip_reserved(text):
     """``text`` without the characters ``render`` uses as markers."""
-    return _RESERVED.sub("", text) if _RESERVED.search(text) else text
+    return _RESERVED.sub("", text) if any(c in text for c in _RESERVED_CHARS) else text
 
 
 def mark_region(el, value):

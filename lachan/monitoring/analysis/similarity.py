@@ -14,7 +14,6 @@ classic bottom-k way (exact for sets smaller than the sketch). Hashes are CRC-32
 numpy, the same in every process (never Python's salted ``hash``), so stored sketches stay comparable.
 """
 
-import operator
 import re
 import string
 import zlib
@@ -59,7 +58,6 @@ ago today yesterday am pm sa ch gmt utc
 # stripped from a word's ends (a short list: str.strip scans it for every character it looks at); a word
 # with any other symbol is not .isalpha() and is left out
 _PUNCTUATION = string.punctuation + "“”‘’„«»‹›…–—―·•°§©®™¡¿、。，：；！？（）【】《》「」"
-_strip_punctuation = operator.methodcaller("strip", _PUNCTUATION)
 _HASHES = {}  # token → hash, shared by all pages (cleared past _HASHES_MAX entries)
 _HASHES_MAX = 200_000
 
@@ -88,7 +86,8 @@ def words(text):
         text = _VN_WEEKDAY.sub(" ", text)
     if "chủ nhật" in text:
         text = text.replace("chủ nhật", " ")
-    return [w for w in map(_strip_punctuation, text.split()) if w.isalpha() and w not in VOLATILE]
+    tokens = [w if w.isalpha() else w.strip(_PUNCTUATION) for w in text.split()]
+    return [w for w in tokens if w.isalpha() and w not in VOLATILE]
 
 
 def _word_hashes(tokens):
