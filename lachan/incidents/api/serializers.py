@@ -19,7 +19,7 @@ from lachan.incidents.services import EDITABLE_FIELDS
 TIMESTAMPS = ("created", "updated")
 
 
-class DeadlineSerializer(serializers.ModelSerializer):
+class IncidentDeadlineSerializer(serializers.ModelSerializer):
     rule = serializers.SlugRelatedField(slug_field="key", read_only=True)
     rule_name = serializers.CharField(source="rule.name", read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -33,7 +33,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
         return obj.is_overdue()
 
 
-class SystemInfoSerializer(serializers.Serializer):
+class IncidentSystemInfoSerializer(serializers.Serializer):
     name = serializers.CharField()
     owner = serializers.CharField(allow_null=True)
     operator = serializers.CharField(allow_null=True)
@@ -44,7 +44,7 @@ class IncidentSerializer(ScopedModelSerializer):
     # ``version``: required on updates (PATCH/PUT): the version the client read; a stale one is answered 409.
     version = serializers.IntegerField(required=False, min_value=1)
     system_info = serializers.SerializerMethodField()
-    deadlines = DeadlineSerializer(many=True, read_only=True)
+    deadlines = IncidentDeadlineSerializer(many=True, read_only=True)
 
     class Meta:
         model = Incident
@@ -54,7 +54,7 @@ class IncidentSerializer(ScopedModelSerializer):
         read_only_fields = ("status", "source", "source_ref", "serious", "serious_override",
                             "serious_override_reason", "triaged_at", "resolved_at", "closed_at", *TIMESTAMPS)
 
-    @extend_schema_field(SystemInfoSerializer(allow_null=True))
+    @extend_schema_field(IncidentSystemInfoSerializer(allow_null=True))
     def get_system_info(self, obj):
         system = obj.system
         if system is None:
@@ -68,7 +68,7 @@ class IncidentSerializer(ScopedModelSerializer):
         return super().validate(attrs)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class IncidentEventSerializer(serializers.ModelSerializer):
     actor = serializers.StringRelatedField()
 
     class Meta:
@@ -77,7 +77,7 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransitionSerializer(serializers.Serializer):
+class IncidentTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=IncidentStatus.choices)
     version = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -85,7 +85,7 @@ class TransitionSerializer(serializers.Serializer):
                                             max_length=20000)
 
 
-class TransitionsSerializer(serializers.Serializer):
+class IncidentTransitionsSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
     version = serializers.IntegerField()
     allowed = serializers.ListField(child=serializers.ChoiceField(choices=IncidentStatus.choices))
@@ -96,13 +96,13 @@ class TransitionsSerializer(serializers.Serializer):
                 "allowed": list(lifecycle.next_statuses(incident.status))}
 
 
-class SeriousOverrideSerializer(serializers.Serializer):
+class IncidentSeriousOverrideSerializer(serializers.Serializer):
     value = serializers.BooleanField(allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     version = serializers.IntegerField(min_value=1)
 
 
-class SeriousStateSerializer(serializers.Serializer):
+class IncidentSeriousStateSerializer(serializers.Serializer):
     serious = serializers.BooleanField()
     computed = serializers.BooleanField()
     override = serializers.BooleanField(allow_null=True)
@@ -117,12 +117,12 @@ class SeriousStateSerializer(serializers.Serializer):
                 "security_level": incident.effective_security_level, "version": incident.version}
 
 
-class ReportedSerializer(serializers.Serializer):
+class IncidentReportedSerializer(serializers.Serializer):
     rule = serializers.SlugField(max_length=50)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IncidentIndicatorSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=[("hash", "hash"), *IndicatorType.choices])
     value = serializers.CharField(max_length=2000)
     in_ioc_store = serializers.SerializerMethodField()
@@ -136,7 +136,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         return obj.indicator_id is not None
 
 
-class CommentSerializer(ScopedModelSerializer):
+class IncidentCommentSerializer(ScopedModelSerializer):
     author = serializers.StringRelatedField()
 
     class Meta:
@@ -146,7 +146,7 @@ class CommentSerializer(ScopedModelSerializer):
         extra_kwargs = {"body": {"max_length": 20000}}
 
 
-class EvidenceSerializer(ScopedModelSerializer):
+class IncidentEvidenceSerializer(ScopedModelSerializer):
     file = serializers.FileField(write_only=True)
     uploaded_by = serializers.StringRelatedField()
     download_url = serializers.SerializerMethodField()

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from lachan.accounts.choices import ADMIN_ROLES
 from lachan.core.api.serializers import django_errors
-from lachan.core.api.viewsets import AuditActorMixin, Conflict, ScopedModelViewSet
+from lachan.core.api.viewsets import AuditActorMixin, ScopedModelViewSet
 from lachan.core.scope import CHANGE, VIEW, user_role
 from lachan.incidents import filtersets, services, tasks
 from lachan.incidents.choices import Source
@@ -23,30 +23,39 @@ from lachan.incidents.models import Incident, IncidentComment, IncidentEvidence,
 from . import serializers
 
 
-class ConflictSerializer(drf_serializers.Serializer):
+class IncidentConflictSerializer(drf_serializers.Serializer):
     detail = drf_serializers.CharField()
     current_version = drf_serializers.IntegerField()
     changed_by = drf_serializers.CharField(allow_null=True)
     changed_at = drf_serializers.DateTimeField(allow_null=True)
 
 
-def conflict(exc):
-    return Conflict({"detail": exc.message, "current_version": exc.current_version,
+def conflict_response(exc):
+    return Response({"detail": exc.message, "current_version": exc.current_version,
                      "changed_by": str(exc.changed_by) if exc.changed_by else None,
-                     "changed_at": exc.changed_at.isoformat() if exc.changed_at else None})
+                     "changed_at": exc.changed_at.isoformat() if exc.changed_at else None}, status=409)
 
 
 def call(function, *args, **kwargs):
-    """A service call with its errors as API errors (400 / 403 / 409)."""
+    """A service call with its validation errors as API errors (400); ``VersionConflict`` is answered 409 by
+    ``ConflictMixin``, PermissionDenied 403 by DRF."""
     try:
         return function(*args, **kwargs)
-    except services.VersionConflict as exc:
-        raise conflict(exc) from None
     except DjangoValidationError as exc:
         raise django_errors(exc) from None
 
 
-CONFLICT = {409: OpenApiResponse(ConflictSerializer, description="The incident changed since the version sent")}
+class ConflictMixin:
+    # A stale version: 409 with the current version and who changed the incident when (typed values, not the
+    # strings an APIException would make of them).
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.VersionConflict):
+            return conflict_response(exc)
+        return super().handle_exception(exc)
+
+
+CONFLICT = {409: OpenApiResponse(IncidentConflictSerializer, description="The incident changed since the version sent")}
 
 
 class NoDeleteMixin:
@@ -58,7 +67,7 @@ class NoDeleteMixin:
         call(self.delete_service, instance, by=self.request.user)
 
 
-class IncidentViewSet(NoDeleteMixin, ScopedModelViewSet):
+class IncidentViewSet(ConflictMixin, NoDeleteMixin, ScopedModelViewSet):
     """Incidents of the user's units. Updates carry ``version`` (the one read); a stale version is answered 409."""
 
     queryset = Incident.objects.select_related("unit", "system__unit", "system__operator_unit").prefetch_related(
@@ -93,76 +102,76 @@ class IncidentViewSet(NoDeleteMixin, ScopedModelViewSet):
         return self.get_serializer(self.get_queryset().model.objects.select_related("unit", "system").prefetch_related(
             "deadlines__rule").get(pk=incident.pk)).data
 
-    @extend_schema(methods=["GET"], request=None, responses=serializers.TransitionsSerializer)
-    @extend_schema(methods=["POST"], request=serializers.TransitionSerializer,
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentTransitionsSerializer)
+    @extend_schema(methods=["POST"], request=serializers.IncidentTransitionSerializer,
                    responses={200: serializers.IncidentSerializer, **CONFLICT})
     @action(detail=True, methods=["get", "post"])
     def transitions(self, request, pk=None, *args, **kwargs):
         # GET: the statuses the incident may move to; POST {to, version, note, lessons_learned}: move it.
         incident = self.get_object()
         if request.method == "GET":
-            return Response(serializers.TransitionsSerializer.of(incident))
-        payload = serializers.TransitionSerializer(data=request.data)
+            return Response(serializers.IncidentTransitionsSerializer.of(incident))
+        payload = serializers.IncidentTransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         stored = call(services.incident_transition, incident, by=request.user, to=data["to"], version=data["version"],
                       note=data["note"], lessons_learned=data["lessons_learned"])
         return Response(self.fresh(stored))
 
-    @extend_schema(responses=serializers.EventSerializer(many=True))
+    @extend_schema(responses=serializers.IncidentEventSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def events(self, request, pk=None, *args, **kwargs):
         # The incident's timeline, oldest first.
         incident = self.get_object()
-        return Response(serializers.EventSerializer(incident.events.select_related("actor"), many=True).data)
+        return Response(serializers.IncidentEventSerializer(incident.events.select_related("actor"), many=True).data)
 
-    @extend_schema(methods=["GET"], request=None, responses=serializers.IndicatorSerializer(many=True))
-    @extend_schema(methods=["POST"], request=serializers.IndicatorSerializer,
-                   responses={201: serializers.IndicatorSerializer})
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentIndicatorSerializer(many=True))
+    @extend_schema(methods=["POST"], request=serializers.IncidentIndicatorSerializer,
+                   responses={201: serializers.IncidentIndicatorSerializer})
     @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
     def indicators(self, request, pk=None, *args, **kwargs):
         # Indicators of compromise attached to the incident; POST {kind, value, note} attaches one.
         incident = self.get_object()
         if request.method == "GET":
-            return Response(serializers.IndicatorSerializer(incident.indicators.all(), many=True).data)
-        payload = serializers.IndicatorSerializer(data=request.data)
+            return Response(serializers.IncidentIndicatorSerializer(incident.indicators.all(), many=True).data)
+        payload = serializers.IncidentIndicatorSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         indicator = call(services.indicator_add, incident=incident, by=request.user, kind=data["kind"],
                          value=data["value"], note=data.get("note", ""))
-        return Response(serializers.IndicatorSerializer(indicator).data, status=201)
+        return Response(serializers.IncidentIndicatorSerializer(indicator).data, status=201)
 
-    @extend_schema(methods=["GET"], request=None, responses=serializers.SeriousStateSerializer)
-    @extend_schema(methods=["POST"], request=serializers.SeriousOverrideSerializer,
-                   responses={200: serializers.SeriousStateSerializer, **CONFLICT})
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentSeriousStateSerializer)
+    @extend_schema(methods=["POST"], request=serializers.IncidentSeriousOverrideSerializer,
+                   responses={200: serializers.IncidentSeriousStateSerializer, **CONFLICT})
     @action(detail=True, methods=["get", "post"])
     def serious(self, request, pk=None, *args, **kwargs):
         # The serious flag (Decision 05/2017 criteria); POST {value: true|false|null, reason, version}: a
         # coordinator's override (null gives the flag back to the criteria).
         incident = self.get_object()
         if request.method == "GET":
-            return Response(serializers.SeriousStateSerializer.of(incident))
-        payload = serializers.SeriousOverrideSerializer(data=request.data)
+            return Response(serializers.IncidentSeriousStateSerializer.of(incident))
+        payload = serializers.IncidentSeriousOverrideSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         stored = call(services.serious_override, incident, by=request.user, value=data["value"],
                       reason=data["reason"], version=data["version"])
-        return Response(serializers.SeriousStateSerializer.of(stored))
+        return Response(serializers.IncidentSeriousStateSerializer.of(stored))
 
-    @extend_schema(methods=["GET"], request=None, responses=serializers.DeadlineSerializer(many=True))
-    @extend_schema(methods=["POST"], request=serializers.ReportedSerializer,
-                   responses={200: serializers.DeadlineSerializer})
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentDeadlineSerializer(many=True))
+    @extend_schema(methods=["POST"], request=serializers.IncidentReportedSerializer,
+                   responses={200: serializers.IncidentDeadlineSerializer})
     @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
     def deadlines(self, request, pk=None, *args, **kwargs):
         # The reporting clocks; POST {rule, note} records the report of that rule as sent (stops its clock).
         incident = self.get_object()
         if request.method == "GET":
-            return Response(serializers.DeadlineSerializer(incident.deadlines.select_related("rule"), many=True).data)
-        payload = serializers.ReportedSerializer(data=request.data)
+            return Response(serializers.IncidentDeadlineSerializer(incident.deadlines.select_related("rule"), many=True).data)
+        payload = serializers.IncidentReportedSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         deadline = call(services.deadline_mark_done, incident, by=request.user, rule=payload.validated_data["rule"],
                         note=payload.validated_data["note"])
-        return Response(serializers.DeadlineSerializer(deadline).data)
+        return Response(serializers.IncidentDeadlineSerializer(deadline).data)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -186,7 +195,7 @@ class IncidentCommentViewSet(NoDeleteMixin, AppendOnlyViewSet):
     """Comments on the incidents of the user's units (write-but-no-delete for unit users)."""
 
     queryset = IncidentComment.objects.select_related("incident", "author")
-    serializer_class = serializers.CommentSerializer
+    serializer_class = serializers.IncidentCommentSerializer
     filterset_class = filtersets.IncidentCommentFilterSet
     ordering_fields = ("created",)
     delete_service = staticmethod(services.comment_delete)
@@ -201,7 +210,7 @@ class IncidentEvidenceViewSet(NoDeleteMixin, AppendOnlyViewSet):
     """Evidence files of the user's units' incidents: upload (multipart), list, download (scoped, logged)."""
 
     queryset = IncidentEvidence.objects.select_related("incident", "uploaded_by")
-    serializer_class = serializers.EvidenceSerializer
+    serializer_class = serializers.IncidentEvidenceSerializer
     filterset_class = filtersets.IncidentEvidenceFilterSet
     ordering_fields = ("created", "size")
     parser_classes = (MultiPartParser, FormParser, JSONParser)
