@@ -22,7 +22,7 @@ import lxml.etree
 
 from lachan.core import tabular
 
-from . import hidden, lexicon, render, similarity
+from . import hidden, lexicon, render, scripts, similarity
 from .defacement import find_markers
 
 TEXT_MAX = 100_000  # characters of visible text kept
@@ -87,6 +87,7 @@ class PageFeatures:
     gambling: dict = field(default_factory=dict)  # lexicon term → count in the visible text and title
     gambling_score: int = 0
     markers: list = field(default_factory=list)  # defacement markers in the visible text and title
+    script_signals: list = field(default_factory=list)  # suspicious inline script constructs (scripts.py)
     version: int = FEATURES_VERSION
 
     def to_dict(self):
@@ -414,3 +415,5 @@ class _Extractor:
         if _CONDITIONAL.search(code) and _ENGINES.search(code) and (_JS_REDIRECT.search(code)
                                                                     or "document.write" in code):
             f.conditional_redirect = True
+        if len(f.script_signals) < scripts.SIGNALS_MAX:
+            f.script_signals += scripts.signals(code)[: scripts.SIGNALS_MAX - len(f.script_signals)]

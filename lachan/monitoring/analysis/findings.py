@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 KINDS = frozenset({
     "defacement_suspected", "defacement_confirmed", "title_changed", "defacement_marker",
     "gambling_injection", "hidden_links", "new_outbound_links", "new_external_script", "new_iframe",
-    "redirect_injection", "cloaking",
+    "redirect_injection", "cloaking", "malicious_script",
 })
 SEVERITIES = ("critical", "high", "medium", "low", "info")  # most severe first
 SNIPPET_MAX = 500

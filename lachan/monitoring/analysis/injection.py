@@ -8,7 +8,7 @@ the baseline never linked to, scripts and frames from new sites, new hidden exte
 the last page judged good, so what it already had is not reported again (except gambling, which is).
 """
 
-from . import lexicon
+from . import lexicon, scripts
 from .extract import host_of
 from .findings import Finding, gettext_noop
 from .sites import COMMON_SITES, is_external, is_unrelated, site_of
@@ -113,7 +113,10 @@ def _scripts_and_frames(current, baseline):
     findings = []
     known_scripts = {site_of(h) for h in (_hosts(baseline.scripts) if baseline else ())}
     new_scripts = []
+    malicious = {src for src, _ in scripts.source_rules(current)}  # reported as malicious_script
     for src in current.scripts:
+        if src in malicious:
+            continue
         host = _hosts([src])[0]
         gambling = lexicon.score(lexicon.url_hits(src)) >= lexicon.SPAM_SCORE
         if not is_external(host, current.host) and not gambling:
