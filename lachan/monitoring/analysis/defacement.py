@@ -24,44 +24,59 @@ DOM_SUSPECT = 0.45
 TEXT_CHANGED = 0.6  # below this with the DOM kept: a large content change (medium)
 SHORT_PAGE_WORDS = 80
 
+_BY = r"[\s_-]+(?:by|8y)\b"  # "hacked by", "hacked-by-x", "pawn3d 8y" (text folded: leetspeak undone)
 _STRONG_MARKERS = [
-    ("hacked by", r"\b(?:hacked|h[a4]ck[e3]d|hekd)\s+by\b"),
-    ("defaced by", r"\bdefaced\s+by\b"),
+    ("hacked by", r"\b(?:hacked|h[a4]ck[e3]d|hekd)" + _BY),
+    ("defaced by", r"\bdefaced" + _BY),
     ("h4ck3d", r"\bh4ck3d\b|\bh[a4]x[o0]r[e3]d\b"),
-    ("pwned by", r"\b(?:pwned|0wn[e3]d|0wned)\s+by\b"),
+    ("pwned by", r"\b(?:p[a4]?wn[e3]?d|0wn[e3]d)" + _BY),
     ("bị hack bởi", r"\bbi\s+hack\s+boi\b|\bda\s+bi\s+hack\b"),
     ("files encrypted", r"\b(?:your|all)\s+(?:important\s+)?files\s+(?:have\s+been|are|were)\s+encrypted\b"),
     ("hacked", r"\bsite\s+(?:has\s+been\s+)?hacked\b|\bhacked\s+(?:site|website)\b"),
     ("security team", r"\b(?:cyber\s+(?:army|team|team\s+\w+))\b.{0,80}\b(?:was\s+here|hacked)\b"),
 ]
+# Weak markers are ordinary words elsewhere: they count with another marker, on a page that changed, or on
+# a short page. Faint ones (``FAINT_NAMES``) are common words and count on a near-empty page only.
 _WEAK_MARKERS = [
     ("owned by", r"\bowned\s+by\b"),
-    ("greetz", r"\bgreetz\b|\bgreetings?\s+to\b|\bthanks\s+to\s*:"),
+    ("greetz", r"\bgreetz\b|\bgreetings?\s+to\b|\bthanks\s+to\s*:|\bsalves\s*:"),
     ("was here", r"\bwas\s+here\b"),
     ("security is low", r"\byour\s+security\s+is\s+(?:low|weak|poor)\b|\bpatch\s+your\s+(?:system|site)\b"),
+    ("touched by", r"\b(?:touched|stamped|samped)\s+by\b"),
+    ("is here", r"\bis\s+here\b"),
+    ("weak systems", r"\bweak\s+(?:systems?|admins?|developers?)\b"),
+    ("shell seller", r"\b(?:shell|cpanel|upshell|webshell|backdoor)s?\b"),
 ]
+FAINT_NAMES = frozenset({"touched by", "is here", "weak systems", "shell seller"})
 _MARKER_RE = [(name, re.compile(rx), True) for name, rx in _STRONG_MARKERS] + \
              [(name, re.compile(rx), False) for name, rx in _WEAK_MARKERS]
 # Strings each marker's regex cannot match without (all of the first tuple's groups, each group by any of
 # its strings): a plain substring test over a page's text is far cheaper than a regex starting with \b,
 # so most markers are ruled out without running their regex.
 _NEEDS = {
-    "hacked by": (("by",), ("ck", "hekd")),
+    "hacked by": (("by", "8y"), ("ck", "hekd")),
     "defaced by": (("defaced",),),
     "h4ck3d": (("h4ck3d", "xor", "x0r"),),
-    "pwned by": (("by",), ("wn",)),
+    "pwned by": (("by", "8y"), ("wn",)),
     "bị hack bởi": (("hack",),),
     "files encrypted": (("encrypted",),),
     "hacked": (("hacked",),),
     "security team": (("cyber",),),
     "owned by": (("owned",),),
-    "greetz": (("greet", "thanks"),),
+    "touched by": (("touched", "stamped", "samped"),),
+    "greetz": (("greet", "thanks", "salves"),),
     "was here": (("here",),),
+    "is here": (("here",),),
     "security is low": (("security", "patch"),),
+    "weak systems": (("weak",),),
+    "shell seller": (("shell", "cpanel", "backdoor"),),
 }
-_RANSOM_NEEDS = ("bitcoin", "btc", "ransom", "decrypt", "wallet", "tien chuoc", "giai ma")
-_BTC = re.compile(r"(?<![a-z0-9])(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})(?![a-z0-9])")
-_RANSOM_WORDS = re.compile(r"\b(?:bitcoin|btc|ransom|decrypt|decryption|wallet|tien chuoc|giai ma)\b")
+# A ransom note: a Bitcoin address next to words only ransom notes use, or encrypted files and payment.
+# (A page asking for donations shows an address and "bitcoin" too.)
+_RANSOM_NEEDS = ("ransom", "decrypt", "encrypted", "tien chuoc", "giai ma", "bitcoin", "btc", "wallet")
+_BTC = re.compile(r"(?<![A-Za-z0-9])(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})(?![A-Za-z0-9])")
+_RANSOM_WORDS = re.compile(r"\b(?:ransom|decrypt|decryption|encrypted|tien chuoc|giai ma)\b")
+_PAYMENT_WORDS = re.compile(r"\b(?:bitcoin|btc|wallet|ransom|decrypt|decryption|tien chuoc|giai ma)\b")
 STRONG_NAMES = frozenset(name for name, _ in _STRONG_MARKERS) | {"ransom note"}
 
 
@@ -75,10 +90,18 @@ def find_markers(text, folded=None):
     if folded is None:
         folded = fold(text)
     found = [name for name, regex, _ in _MARKER_RE if _possible(name, folded) and regex.search(folded)]
-    if any(w in folded for w in _RANSOM_NEEDS) and _RANSOM_WORDS.search(folded) \
-            and (_BTC.search(text) or "encrypted" in found or "files encrypted" in found):
-        found.append("ransom note")
+    if any(w in folded for w in _RANSOM_NEEDS):
+        encrypted = "files encrypted" in found and _PAYMENT_WORDS.search(folded)
+        if encrypted or (_RANSOM_WORDS.search(folded) and any(map(_is_address, _BTC.findall(text)))):
+            found.append("ransom note")
     return found
+
+
+def _is_address(candidate):
+    """A Bitcoin address, not a run of hexadecimal digits (a key or a fingerprint): legacy addresses mix
+    cases, bech32 ones are lower case."""
+    return candidate.startswith("bc1") or (any(c.islower() for c in candidate)
+                                           and any(c.isupper() for c in candidate))
 
 
 def marker_snippet(text, limit=500):
@@ -109,6 +132,13 @@ def diff_excerpt(before, after, budget=DIFF_MAX):
     return "\n".join(removed + added)
 
 
+def _image_only(page):
+    """A page showing only images: what a home page replaced by a defacer's picture looks like (no site
+    has a home page without a word, a link or a script)."""
+    return (page.images > 0 and page.word_count == 0 and not page.title.strip() and not page.links
+            and not page.scripts and not page.iframes and not page.meta_refresh)
+
+
 def _short_page(page):
     media = page.marquees or page.audio or (page.images and page.word_count < 30)
     return page.word_count < SHORT_PAGE_WORDS and bool(media)
@@ -117,7 +147,10 @@ def _short_page(page):
 def check(current, baseline):
     """Defacement findings for ``current`` against ``baseline`` (which may be None)."""
     findings = []
-    markers = [m for m in current.markers if baseline is None or m not in baseline.markers]
+    tiny = current.word_count < SHORT_PAGE_WORDS
+    # faint markers count on a near-empty page only
+    markers = [m for m in current.markers if (baseline is None or m not in baseline.markers)
+               and (tiny or m not in FAINT_NAMES)]
     strong = [m for m in markers if m in STRONG_NAMES]
     short = _short_page(current)
     # evidence goes with markers only: the snippet (a fold of the whole text) is made when there are some
@@ -128,10 +161,18 @@ def check(current, baseline):
             findings.append(Finding.make("defacement_confirmed", "critical", gettext_noop(
                 "The page carries defacement markers: %(markers)s."), {"markers": ", ".join(markers)},
                 **evidence))
+        elif markers and tiny:
+            findings.append(Finding.make("defacement_suspected", "high", gettext_noop(
+                "A near-empty page carrying words defacers leave: %(markers)s."), {"markers": ", ".join(markers)},
+                **evidence))
         elif short and current.marquees and (current.audio or current.images):
             findings.append(Finding.make("defacement_suspected", "medium", gettext_noop(
                 "The page is a short page of marquee, images or audio, as defacement pages are."),
                 snippet=current.text[:500]))
+        elif _image_only(current):
+            findings.append(Finding.make("defacement_suspected", "medium", gettext_noop(
+                "The page is nothing but %(images)s image(s): no text, no links, no scripts."),
+                {"images": current.images}))
         elif markers:
             findings.append(Finding.make("defacement_marker", "low", gettext_noop(
                 "Words often left by defacers: %(markers)s."), {"markers": ", ".join(markers)}, **evidence))

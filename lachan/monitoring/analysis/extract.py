@@ -29,6 +29,7 @@ TEXT_MAX = 100_000  # characters of visible text kept
 LINKS_MAX = 2_000
 BLOCKS_MAX = 50
 BLOCK_TEXT_MAX = 2_000
+ENGINE_WINDOW = 300
 FEATURES_VERSION = 2  # 2: words without digits/volatile words, tag-stream structure sketch
 
 SESSION_PARAMS = re.compile(r"^(?:sid|sessionid|session_id|session|phpsessid|jsessionid|aspsessionid\w*|"
@@ -165,6 +166,16 @@ def host_of(url):
         return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
         return ""
+
+
+def _tests_for_engines(code):
+    """An inline script reads document.referrer or navigator.userAgent and names a search engine or a
+    crawler close to it (within ``ENGINE_WINDOW`` characters: a script that reads the referrer for
+    something else and shows Google ads further down does not count)."""
+    for match in _CONDITIONAL.finditer(code):
+        if _ENGINES.search(code, max(0, match.start() - ENGINE_WINDOW), match.end() + ENGINE_WINDOW):
+            return True
+    return False
 
 
 def _text_of(el):
@@ -412,8 +423,8 @@ class _Extractor:
             target = clean_url(match.group(2) or match.group(4) or match.group(6), self.base)
             if target and target not in f.js_redirects:
                 f.js_redirects.append(target)
-        if _CONDITIONAL.search(code) and _ENGINES.search(code) and (_JS_REDIRECT.search(code)
-                                                                    or "document.write" in code):
+        if not f.conditional_redirect and _tests_for_engines(code) and (_JS_REDIRECT.search(code)
+                                                                        or "document.write" in code):
             f.conditional_redirect = True
         if len(f.script_signals) < scripts.SIGNALS_MAX:
             f.script_signals += scripts.signals(code)[: scripts.SIGNALS_MAX - len(f.script_signals)]

@@ -5,7 +5,9 @@ Inline scripts (``signals``, run by the extraction; each signal keeps a clipped 
 * ``packer`` — Dean Edwards' packer, ``eval(function(p,a,c,k,e,…)`` (``high``);
 * ``eval_decoded`` — ``eval``/``Function``/``setTimeout`` of a decoded string: ``eval(atob(…``,
   ``eval(unescape(…``, ``eval(String.fromCharCode(…``, ``eval(decodeURIComponent(…`` (``high``);
-* ``write_decoded`` — ``document.write`` of a decoded string (``high``);
+* ``write_decoded`` — ``document.write`` of a decoded string: base64, char codes, or a literal escaped
+  through and through (``unescape('%3C%61%20%68…``; not the ``unescape("%3Cscript src='…'")`` of old
+  loaders) (``high``);
 * ``char_codes`` — a long ``String.fromCharCode`` chain: one call with ``CHAR_CODES_MIN`` or more numbers,
   or ``CHAR_CODE_CALLS_MIN`` calls (``medium``);
 * ``hex_string`` — a run of ``HEX_RUN_MIN`` or more ``\\xNN``/``\\u00NN`` escapes (``medium``);
@@ -50,8 +52,11 @@ _RULES = (
     ("packer", ("eval",), re.compile(r"eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,")),
     ("eval_decoded", ("eval", "Function", "setTimeout"),
      re.compile(r"(?:\beval|\bFunction|\bsetTimeout)\s*\(\s*" + _DECODERS + r"\s*\(")),
+    # unescape("%3Cscript src='…'%3E") is how old pages (and Google's ga.js loader) wrote a script tag: only
+    # a payload that is escaped through and through, or base64, or char codes is a hidden one
     ("write_decoded", ("document",),
-     re.compile(r"document\s*\.\s*write(?:ln)?\s*\(\s*" + _DECODERS + r"\s*\(")),
+     re.compile(r"document\s*\.\s*write(?:ln)?\s*\(\s*(?:(?:window\s*\.\s*)?atob|String\s*\.\s*fromCharCode"
+                r"|(?:unescape|decodeURI(?:Component)?)\s*\(\s*['\"](?:%[0-9a-fA-F]{2}|\\x[0-9a-fA-F]{2}){20})")),
     ("miner", ("Anonymous", "CoinHive", "CryptoLoot"),
      re.compile(r"\b(?:CoinHive|CRLT|CryptoLoot|CoinImp|deepMiner)\s*\.\s*(?:Anonymous|User|Token)\s*\("
                 r"|\bClient\s*\.\s*Anonymous\s*\(|\bnew\s+(?:CoinHive|CryptoLoot)\b")),
