@@ -14,6 +14,8 @@ class IncidentStatus(models.TextChoices):
 
 
 class Severity(models.TextChoices):
+    # The platform's one severity scale (the monitor's alerts, findings, notifications use the same values).
+    INFO = "info", _("Info")
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")

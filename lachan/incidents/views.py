@@ -10,7 +10,7 @@ from lachan.accounts.choices import ADMIN_ROLES, Role
 from lachan.core.scope import CHANGE, VIEW, user_role
 from lachan.core.views import generic
 
-from . import deadlines, filtersets, forms, lifecycle, services, tables, tasks
+from . import deadlines, filtersets, forms, lifecycle, services, tables
 from .choices import Source
 from .exports import incident_exporter
 from .models import Incident, IncidentComment, IncidentEvidence, ReportingRule
@@ -305,6 +305,8 @@ class ReportingRuleEditView(generic.ObjectEditView):
     form_class = forms.ReportingRuleForm
 
     def save_form(self, form):
+        from .tasks import resync_deadlines  # not at import time: loading the URLs registers no periodic job
+
         rule = form.save()
-        transaction.on_commit(tasks.resync_deadlines.enqueue)
+        transaction.on_commit(resync_deadlines.enqueue)
         return rule

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from lachan.core.api.serializers import ScopedModelSerializer
 from lachan.incidents import lifecycle
-from lachan.incidents.choices import IncidentStatus, IndicatorType
+from lachan.incidents.choices import IndicatorType
 from lachan.incidents.models import (
     Incident,
     IncidentComment,
@@ -77,8 +77,11 @@ class IncidentEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Statuses in the transition payloads are plain strings (checked by the service against the lifecycle table):
+# one enum component (IncidentStatusEnum) for the incident's own field.
 class IncidentTransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=IncidentStatus.choices)
+    to = serializers.CharField(max_length=20, help_text="new, triaged, containment, eradication, recovery, resolved, "
+                                                        "closed")
     version = serializers.IntegerField(min_value=1)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     lessons_learned = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None,
@@ -86,9 +89,9 @@ class IncidentTransitionSerializer(serializers.Serializer):
 
 
 class IncidentTransitionsSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    status = serializers.CharField()
     version = serializers.IntegerField()
-    allowed = serializers.ListField(child=serializers.ChoiceField(choices=IncidentStatus.choices))
+    allowed = serializers.ListField(child=serializers.CharField())
 
     @staticmethod
     def of(incident):

@@ -15,7 +15,7 @@ from lachan.accounts.choices import ADMIN_ROLES
 from lachan.core.api.serializers import django_errors
 from lachan.core.api.viewsets import AuditActorMixin, ScopedModelViewSet
 from lachan.core.scope import CHANGE, VIEW, user_role
-from lachan.incidents import filtersets, services, tasks
+from lachan.incidents import filtersets, services
 from lachan.incidents.choices import Source
 from lachan.incidents.deadlines import overdue_q
 from lachan.incidents.models import Incident, IncidentComment, IncidentEvidence, ReportingRule
@@ -241,5 +241,7 @@ class ReportingRuleViewSet(ScopedModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # rules are deactivated, not deleted
 
     def _save(self, serializer):
+        from lachan.incidents.tasks import resync_deadlines  # not at import time (see views)
+
         super()._save(serializer)
-        transaction.on_commit(tasks.resync_deadlines.enqueue)
+        transaction.on_commit(resync_deadlines.enqueue)

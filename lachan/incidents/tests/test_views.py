@@ -141,3 +141,21 @@ def test_list_filters_serious_and_overdue(tree, users, client_for):
     assert listed(overdue="false") == {serious.pk}
     assert listed(unit_tree=tree["b"].pk) == set()
     assert listed(status="new", incident_type="ddos") == {serious.pk, old.pk}
+
+
+def test_coordinators_edit_the_reporting_rules_and_the_clocks_follow(tree, users, client_for,
+                                                                     django_capture_on_commit_callbacks):
+    from lachan.incidents.models import ReportingRule
+
+    incident = report(users["member_a"], tree["a"])
+    rule = ReportingRule.objects.get(key="initial_report")
+    url = reverse("incidents:reportingrule_edit", args=[rule.pk])
+    assert client_for(users["admin_a"]).get(url).status_code == 404  # rules are the coordinators' data
+    data = {"key": rule.key, "name": rule.name, "kind": "incident", "applies_to": "all", "hours": 48,
+            "recipient": rule.recipient, "legal_basis": rule.legal_basis, "is_active": "on", "order": 10}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client_for(users["coordinator"]).post(url, data)
+    assert response.status_code == 302 and len(callbacks) == 1  # the clocks are refreshed after the commit
+    assert incident.deadlines.get().due_at == incident.detected_at + timedelta(hours=48)
+    response = client_for(users["coordinator"]).post(url, data | {"hours": ""})
+    assert "hours" in response.context["form"].errors
