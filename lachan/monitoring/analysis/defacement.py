@@ -15,7 +15,7 @@ import difflib
 import re
 
 from .findings import DIFF_MAX, Finding, gettext_noop
-from .lexicon import fold
+from .lexicon import Grams, fold
 from .similarity import TEXT_SHINGLE, jaccard, sketch, words
 
 # Similarity below these (text, DOM) means "this is another page".
@@ -81,6 +81,7 @@ STRONG_NAMES = frozenset(name for name, _ in _STRONG_MARKERS) | {"ransom note"}
 
 
 def _possible(name, folded):
+    """Whether the text (``folded``: a str or a ``lexicon.Grams``) holds what the marker needs."""
     return all(any(s in folded for s in group) for group in _NEEDS[name])
 
 
@@ -89,8 +90,9 @@ def find_markers(text, folded=None):
     ``lexicon.fold(text)`` when the caller has it already."""
     if folded is None:
         folded = fold(text)
-    found = [name for name, regex, _ in _MARKER_RE if _possible(name, folded) and regex.search(folded)]
-    if any(w in folded for w in _RANSOM_NEEDS):
+    grams = Grams(folded)  # on a long text, most needles are ruled out without scanning it
+    found = [name for name, regex, _ in _MARKER_RE if _possible(name, grams) and regex.search(folded)]
+    if any(w in grams for w in _RANSOM_NEEDS):
         encrypted = "files encrypted" in found and _PAYMENT_WORDS.search(folded)
         if encrypted or (_RANSOM_WORDS.search(folded) and any(map(_is_address, _BTC.findall(text)))):
             found.append("ransom note")

@@ -40,6 +40,8 @@ _ANY_PROPERTY = re.compile(r"(?i)display|visibility|opacity|font|height|width|ov
                            r"margin|indent|clip|transform|color|background")
 _BRACES = re.compile(r"[{}]")
 _TAG_NAME = re.compile(r"[a-z][a-z0-9]*")
+_NAME = re.compile(r"[-\w]+")
+_XPATH_KEYS_MAX = 12
 _COMPOUND = re.compile(r"^(?P<tag>[a-z][a-z0-9]*|\*)?(?P<rest>(?:[#.][-\w]+)*)$", re.I)
 _LENGTH = re.compile(r"(-?\d*\.?\d+)\s*(px|em|rem|pt|%|vw|vh|cm|mm|in)?")
 _UNIT_PX = {None: 1.0, "px": 1.0, "em": 16.0, "rem": 16.0, "pt": 4 / 3, "cm": 37.8, "mm": 3.78, "in": 96.0,
@@ -85,19 +87,27 @@ def _key(compound):
 
 
 class Rule:
-    __slots__ = ("chain", "decls", "order", "required", "specificity")
+    __slots__ = ("chain", "decls", "keys", "order", "required", "specificity")
 
     def __init__(self, chain, decls, order):
         self.chain = chain  # compounds, last one the subject: [(combinator, tag, id, classes)]
-        # one key per ancestor compound: a rule whose keys are not all among the element's ancestors cannot
-        # match (the "bloom filter" browsers use), which spares walking up for most rules
-        self.required = tuple(k for k in map(_key, chain[:-1]) if k)
         self.decls = decls
         self.order = order
-        ids = sum(1 for c in chain if c[2])
-        classes = sum(len(c[3]) for c in chain)
-        tags = sum(1 for c in chain if c[1] not in (None, "*"))
-        self.specificity = (ids, classes, tags, order)
+        # required: one key per ancestor compound: a rule whose keys are not all among the element's
+        # ancestors cannot match (the "bloom filter" browsers use), which spares walking up for most rules;
+        # keys: every #id and .class the rule needs, so rules naming one the page lacks are dropped at once
+        self.required, self.keys, weights = _chain_info(chain)
+        self.specificity = (*weights, order)
+
+
+@lru_cache(maxsize=16384)
+def _chain_info(chain):
+    required = tuple(k for k in map(_key, chain[:-1]) if k)
+    keys = frozenset(["#" + c[2] for c in chain if c[2]] + ["." + cls for c in chain for cls in c[3]])
+    ids = sum(1 for c in chain if c[2])
+    classes = sum(len(c[3]) for c in chain)
+    tags = sum(1 for c in chain if c[1] not in (None, "*"))
+    return required, keys, (ids, classes, tags)
 
 
 def _strip_at_blocks(css):
@@ -265,10 +275,16 @@ class RuleIndex:
         if self.any.rules:
             return "//*"
         parts = [f"//{tag}" for tag in sorted(self.by_tag) if _TAG_NAME.fullmatch(tag)]
-        if self.by_id:
-            parts.append("//@id/..")
-        if self.by_class:
-            parts.append("//@class/..")
+        for attribute, keys in (("id", self.by_id), ("class", self.by_class)):
+            if not keys:
+                continue
+            if len(keys) <= _XPATH_KEYS_MAX and all(_NAME.fullmatch(k) for k in keys):
+                # a substring test in C (the exact test is made on what it returns) spares making a Python
+                # object of every element with an id or a class
+                tests = " or ".join(f"contains(., '{k}')" for k in sorted(keys))
+                parts.append(f"//@{attribute}[{tests}]/..")
+            else:
+                parts.append(f"//@{attribute}/..")
         return " | ".join(parts)
 
 
@@ -429,16 +445,34 @@ def element_state(el, decls, parent):
 
 
 def style_rules(root):
-    """The hiding-related rules of every ``<style>`` block of a document."""
-    return _rule_index(tuple(style.text or "" for style in root.iter("style")))
+    """The hiding-related rules of every ``<style>`` block of a document, less those that need an id or a
+    class no element of the document has (most of a theme's rules, on any one page)."""
+    sheets = tuple(style.text or "" for style in root.iter("style"))
+    needed = _rule_keys(sheets)
+    if not needed:
+        return _rule_index(sheets, frozenset())
+    present = {"." + c for value in root.xpath("//@class") for c in value.split()}
+    present.update("#" + value for value in root.xpath("//@id"))
+    return _rule_index(sheets, needed.difference(present))
 
 
-@lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
-def _rule_index(sheets):
+@lru_cache(maxsize=256)
+def _rules(sheets):
     rules = []
     for css in sheets:
         rules += parse_css(css, start=len(rules) * 1000)
-    return RuleIndex(rules)
+    return tuple(rules)
+
+
+@lru_cache(maxsize=256)
+def _rule_keys(sheets):
+    """Every #id and .class the rules of these sheets need."""
+    return frozenset().union(*(rule.keys for rule in _rules(sheets)))
+
+
+@lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
+def _rule_index(sheets, missing):
+    return RuleIndex([rule for rule in _rules(sheets) if rule.keys.isdisjoint(missing)])
 
 
 _NO_DECLARATIONS = {}  # shared: never changed

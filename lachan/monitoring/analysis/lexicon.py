@@ -254,6 +254,34 @@ def _gram_ids(codes):
     return mixed >> np.uint32(32 - _GRAM_BITS)
 
 
+class Grams:
+    """The character trigrams of a long text, to rule out substrings cheaply: ``may_contain(s)`` is False
+    only when ``s`` is surely not in the text (a test of its trigrams against a table, no scan of the
+    text); strings shorter than three characters are always "maybe"."""
+
+    __slots__ = ("table", "text")
+
+    def __init__(self, text):
+        self.text = text
+        self.table = None
+        if len(text) >= _GRAM_MIN:
+            self.table = np.zeros(1 << _GRAM_BITS, dtype=bool)
+            self.table[_gram_ids(_codes(text))] = True
+
+    def may_contain(self, needle):
+        if self.table is None or len(needle) < 3:
+            return True
+        return bool(self.table[_needle_ids(needle)].all())
+
+    def __contains__(self, needle):
+        return self.may_contain(needle) and needle in self.text
+
+
+@lru_cache(maxsize=1024)
+def _needle_ids(needle):
+    return _gram_ids(_codes(needle))
+
+
 @lru_cache(maxsize=16)
 def _needle_grams(compacts):
     """The trigram ids of each compact string, concatenated, and where each one's start."""
