@@ -159,3 +159,17 @@ def test_coordinators_edit_the_reporting_rules_and_the_clocks_follow(tree, users
     assert incident.deadlines.get().due_at == incident.detected_at + timedelta(hours=48)
     response = client_for(users["coordinator"]).post(url, data | {"hours": ""})
     assert "hours" in response.context["form"].errors
+
+
+def test_detail_page_shows_clocks_and_the_coordinators_serious_decision(tree, users, en_client_for):
+    system = InformationSystemFactory(unit=tree["a"], security_level=4, operator_unit=tree["a1"])
+    incident = report(users["member_a"], tree["a"], system=system, crit_loss_of_control=True,
+                      detected_at=timezone.now() - timedelta(days=2))
+    page = en_client_for(users["coordinator"]).get(incident.get_absolute_url()).content.decode()
+    assert "Serious incident: coordinator&#x27;s decision" in page or "Serious incident: coordinator's decision" in page
+    assert "Overdue by 1 d" in page  # the 24-hour clock of a serious incident, detected 2 days ago
+    assert "left" in page  # the 5-day clock still runs
+    assert str(tree["a1"]) in page  # the system's operator, from the inventory
+    member_page = en_client_for(users["member_a"]).get(incident.get_absolute_url()).content.decode()
+    assert "coordinator&#x27;s decision" not in member_page and "coordinator's decision" not in member_page
+    assert reverse("incidents:incident_delete", args=[incident.pk]) not in member_page
