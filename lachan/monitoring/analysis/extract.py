@@ -146,6 +146,9 @@ def clean_url(href, base):
     href = (href or "").strip()
     if not href or href.startswith("#"):
         return ""
+    fast = _clean_plain(href, base)
+    if fast is not None:
+        return fast
     try:
         parts = urlsplit(urljoin(base, href))
     except ValueError:
@@ -160,8 +163,65 @@ def clean_url(href, base):
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, query, ""))
 
 
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_~!$&'()*+,=:@%/-]*(?:\.[A-Za-z0-9_~!$&'()*+,=:@%-]+)*/?")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9._~-]+=[A-Za-z0-9._~-]*(?:&[A-Za-z0-9._~-]+=[A-Za-z0-9._~-]*)*")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
+
+
+@lru_cache(maxsize=4096)
+def _origin(base):
+    """``scheme://host`` (host lower-cased) of an http(s) base URL, or None."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not _PLAIN_HOST.fullmatch(parts.netloc or "-"):
+        return None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _clean_plain(href, base):
+    """``clean_url`` without the URL library for the plain links most pages are made of (an absolute path,
+    or an http(s) URL, with a plain path and a query of plain name=value pairs none of them a session or
+    tracking parameter): the same result, without urljoin/urlsplit/parse_qsl/urlencode. None for any
+    other link (the general way handles it)."""
+    if href[0] == "/":
+        if href[1:2] == "/":
+            return None
+        origin, rest = _origin(base), href
+        if origin is None:
+            return None
+    elif href[:7].lower() == "http://" or href[:8].lower() == "https://":
+        start = href.index("://") + 3
+        slash = href.find("/", start)
+        netloc = href[start:] if slash < 0 else href[start:slash]
+        if not _PLAIN_HOST.fullmatch(netloc) or "?" in netloc or "#" in netloc:
+            return None
+        origin, rest = href[: start - 3].lower() + "://" + netloc.lower(), "" if slash < 0 else href[slash:]
+    else:
+        return None
+    rest = rest.partition("#")[0]
+    path, mark, query = rest.partition("?")
+    if path and (not _PLAIN_PATH.fullmatch(path) or "/." in path or "//" in path):
+        return None
+    if query:
+        if not _PLAIN_QUERY.fullmatch(query) or any(SESSION_PARAMS.match(pair.partition("=")[0])
+                                                     for pair in query.split("&")):
+            return None
+        return f"{origin}{path}?{query}"
+    return origin + path
+
+
 @lru_cache(maxsize=16384)
 def host_of(url):
+    """The host name of a URL, lower case, without a trailing dot ("" when it has none)."""
+    if url[:7].lower() == "http://" or url[:8].lower() == "https://":
+        start = url.index("://") + 3
+        end = min((i for i in (url.find("/", start), url.find("?", start), url.find("#", start)) if i >= 0),
+                  default=len(url))
+        netloc = url[start:end]
+        if _PLAIN_HOST.fullmatch(netloc):
+            return netloc.partition(":")[0].lower().rstrip(".")
     try:
         return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:

@@ -481,6 +481,7 @@ def find_terms_many(texts):
 
 
 _BARRIERS = re.compile(_BARRIER)
+_PLAIN_NETLOC = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?")
 
 
 def score(hits):
@@ -524,6 +525,13 @@ def url_hits(url):
 
 def url_parts(url):
     """(host, words of the path and query) of a URL, as ``url_hits`` searches them."""
+    if url[:7].lower() == "http://" or url[:8].lower() == "https://":
+        start = url.index("://") + 3
+        slash = url.find("/", start)
+        netloc = url[start:] if slash < 0 else url[start:slash]
+        if _PLAIN_NETLOC.fullmatch(netloc):
+            path, _, query = ("" if slash < 0 else url[slash:]).partition("#")[0].partition("?")
+            return netloc.partition(":")[0].lower(), unquote(f"{path} {query}").replace("/", " ")
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -315,3 +315,20 @@ def test_evidence_is_clipped():
         Finding("defaced", "high", "x")
     with pytest.raises(ValueError, match="severity"):
         Finding("cloaking", "urgent", "x")
+
+
+@pytest.mark.parametrize(("href", "url"), [
+    ("/tin-tuc/a.html?id=7&cat=2", "https://a.gov.vn/tin-tuc/a.html?id=7&cat=2"),  # the plain way
+    ("HTTPS://WWW.Example.COM:8443/A/B?x=1#f", "https://www.example.com:8443/A/B?x=1"),
+    ("/p?utm_source=fb&id=3", "https://a.gov.vn/p?id=3"),  # the general way from here on
+    ("/p?", "https://a.gov.vn/p"),
+    ("/a/../b", "https://a.gov.vn/b"),
+    ("//cdn.x.vn/a.js", "https://cdn.x.vn/a.js"),
+    ("bai.html?q=ca cuoc", "https://a.gov.vn/tin/bai.html?q=ca+cuoc"),
+    ("https://user@h.vn/x", "https://user@h.vn/x"),
+])
+def test_links_are_made_absolute_the_same_way_whatever_the_path(href, url):
+    from lachan.monitoring.analysis.extract import clean_url, host_of
+
+    assert clean_url(href, "https://a.gov.vn/tin/") == url
+    assert host_of("HTTP://Sub.Example.VN.:80/x") == "sub.example.vn"
