@@ -20,7 +20,7 @@ class DeliveryFilterSet(UnitScopedFilterSet):
 
 
 class NotificationPreferenceFilterSet(BaseFilterSet):
-    search_fields = ("target", "event_kinds", "user__username")
+    search_fields = ("event_kinds", "user__username", "user__first_name", "user__last_name")
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, label=_("Channel"))
 
     class Meta:

@@ -36,7 +36,7 @@ class NotificationPreference(ScopedModel):
 
     scope_unit = "user__unit"
     scope_write_roles = EVERY_ROLE
-    detail_hidden_fields = ("secret",)
+    detail_hidden_fields = ("secret", "target")
 
     class Meta:
         ordering = ["user__username", "channel", "target"]
@@ -48,7 +48,7 @@ class NotificationPreference(ScopedModel):
         return f"{self.get_channel_display()} · {self.display_target}"
 
     def get_absolute_url(self):
-        return reverse("notify:preference_edit", args=[self.pk])
+        return reverse("notify:notificationpreference_detail", args=[self.pk])
 
     @property
     def kinds(self):

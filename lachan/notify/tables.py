@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.tables import ObjectTable, UnitColumn
 
 from .choices import DeliveryStatus
-from .models import Delivery
+from .models import Delivery, NotificationPreference
 
 STATUS_BADGES = {
     DeliveryStatus.SENT: "text-bg-success",
@@ -33,3 +33,12 @@ class DeliveryTable(ObjectTable):
 
     def render_status(self, record):
         return delivery_badge(record)
+
+
+class NotificationPreferenceTable(ObjectTable):
+    user = tables.Column(linkify=lambda record: record.get_absolute_url())
+    target = tables.Column(accessor="display_target", verbose_name=_("address"), orderable=False)
+
+    class Meta(ObjectTable.Meta):
+        model = NotificationPreference
+        fields = ("user", "channel", "target", "enabled", "min_severity", "event_kinds", "quiet_start", "quiet_end")

@@ -32,6 +32,29 @@ class DeliveryDetailView(generic.ObjectDetailView):
         return super().base_context() | {"can_change": False}
 
 
+class NotificationPreferenceListView(generic.ObjectListView):
+    """Who on the user's units is reached how (read-only; each user edits their own on ``preferences``)."""
+
+    model = NotificationPreference
+    filterset_class = filtersets.NotificationPreferenceFilterSet
+    table_class = tables.NotificationPreferenceTable
+    select_related = ("user",)
+
+    def base_context(self):
+        return super().base_context() | {"can_change": False}
+
+
+class NotificationPreferenceDetailView(generic.ObjectDetailView):
+    model = NotificationPreference
+    select_related = ("user",)
+
+    def base_context(self):
+        return super().base_context() | {"can_change": False}
+
+    def get_extra_context(self, obj):
+        return {"is_own": obj.user_id == self.request.user.pk}
+
+
 class PreferenceMixin(LoginRequiredMixin):
     """A user's own notification preferences; anybody else's are a 404."""
 
@@ -69,7 +92,7 @@ class PreferencesView(PreferenceMixin, View):
 
 
 class PreferenceEditView(PreferenceMixin, View):
-    template = "notify/preference_edit.html"
+    template = "notify/preference_change.html"
 
     def get(self, request, pk):
         preference = self.own(pk)

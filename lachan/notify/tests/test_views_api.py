@@ -42,7 +42,7 @@ def test_preferences_page_edits_only_the_users_own(users, client_for):
                                                       "min_severity": "info"})
     assert bad.status_code == 200 and "target" in bad.context["form"].errors
     other = NotificationPreference.objects.create(user=users["admin_a"], channel="email", target="x@example.vn")
-    assert client.get(reverse("notify:preference_edit", args=[other.pk])).status_code == 404
+    assert client.get(reverse("notify:preference_change", args=[other.pk])).status_code == 404
     assert client.post(reverse("notify:preference_delete", args=[other.pk])).status_code == 404
     assert client.post(reverse("notify:preference_delete", args=[mine.pk])).status_code == 302
     assert not NotificationPreference.objects.filter(pk=mine.pk).exists()

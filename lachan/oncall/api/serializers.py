@@ -45,7 +45,8 @@ class RotationSerializer(ScopedModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        data["participants"] = [brief(u, request) for u in instance.ordered_participants()]
+        members = sorted(instance.members.all(), key=lambda m: (m.position, m.pk))  # prefetched by the viewset
+        data["participants"] = [brief(m.user, request) for m in members]
         return data
 
     def _write(self, instance, validated_data):
@@ -106,6 +107,7 @@ class EscalationStepSerializer(serializers.Serializer):
 
 
 class EscalationSerializer(ScopedModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="active, acknowledged or exhausted")
     steps = EscalationStepSerializer(many=True, read_only=True)
 
     class Meta:

@@ -61,7 +61,7 @@ class OnDutyViewSet(AuditActorMixin, viewsets.ReadOnlyModelViewSet):
 class RotationViewSet(ScopedModelViewSet):
     """Rotations (shift window, layer, turn length, participants in order) of visible schedules."""
 
-    queryset = Rotation.objects.select_related("schedule")
+    queryset = Rotation.objects.select_related("schedule").prefetch_related("members__user", "participants")
     serializer_class = serializers.RotationSerializer
     filterset_class = filtersets.RotationFilterSet
     ordering_fields = ("name", "shift_start")
