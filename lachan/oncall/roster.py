@@ -61,8 +61,10 @@ class Roster:
         self.schedule = schedule
         self.tz = ZoneInfo(schedule.timezone)
         self.rotations = list(Rotation.objects.filter(schedule=schedule).prefetch_related("members__user"))
+        # Deactivated accounts keep their place in the list but are skipped when their turn comes.
         self.members = {r.pk: [m.user for m in sorted(r.members.all(), key=lambda m: (m.position, m.pk))]
                         for r in self.rotations}
+        self.inactive = {u.pk for users in self.members.values() for u in users if not u.is_active}
         self.layers = {r.layer for r in self.rotations}
         overrides = Override.objects.filter(schedule=schedule).select_related("user")
         if overrides_from is not None:
@@ -74,7 +76,7 @@ class Roster:
     def at(self, instant):
         """``(users, source)``: who is on duty at ``instant`` and why ('override', a layer, or '')."""
         instant = instant.astimezone(self.tz)
-        overriding = [o.user for o in self.overrides if o.starts <= instant < o.ends]
+        overriding = [o.user for o in self.overrides if o.starts <= instant < o.ends and o.user.is_active]
         if overriding:
             return _distinct(overriding), "override"
         found, sources = [], []
@@ -87,7 +89,7 @@ class Roster:
                 start, end = shift_window(rotation, day, self.tz)
                 if start <= instant < end:
                     user = holder(rotation, day, self.members[rotation.pk])
-                    if user is not None:
+                    if user is not None and user.pk not in self.inactive:
                         found.append(user)
                         sources.append(layer)
         return _distinct(found), (sources[0] if sources else "")

@@ -152,3 +152,11 @@ def test_a_unit_schedule_takes_only_its_own_people(tree, desk):
     outsider = UserFactory(username="outsider", unit=tree["b"])
     with pytest.raises(ValidationError, match="outsider"):
         rotation(desk, [outsider], name="bad")
+
+
+@pytest.mark.django_db
+def test_a_deactivated_participant_is_skipped(desk, people):
+    people["an"].is_active = False
+    people["an"].save()
+    assert on_duty(desk, ict(2026, 3, 2, 9, 0)) == []  # an's turn: nobody rather than a dead account
+    assert names(on_duty(desk, ict(2026, 3, 3, 9, 0))) == ["binh"]
