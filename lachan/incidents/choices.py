@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lachan.core.choices import Severity  # noqa: F401  (the shared scale, re-exported)
+
 
 class IncidentStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("incident status", "New")
@@ -11,15 +13,6 @@ class IncidentStatus(models.TextChoices):
     RECOVERY = "recovery", _("Recovery")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", pgettext_lazy("incident status", "Closed")
-
-
-class Severity(models.TextChoices):
-    # The platform's one severity scale (the monitor's alerts, findings, notifications use the same values).
-    INFO = "info", _("Info")
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical")
 
 
 class Source(models.TextChoices):

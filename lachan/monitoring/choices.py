@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from lachan.core.choices import Severity  # noqa: F401  (the shared scale, re-exported)
+
 
 class SiteStatus(models.TextChoices):
     """Availability, confirmed: a site turns DOWN after ``MONITOR_DOWN_CONFIRMATIONS`` failed checks in a row."""
@@ -34,14 +36,6 @@ class FindingKind(models.TextChoices):
     REDIRECT_OFFSITE = "redirect_offsite", _("Redirect to another site")
     NEW_OUTBOUND_LINKS = "new_outbound_links", _("New outbound links")
     NEW_IFRAME = "new_iframe", _("New iframe")
-
-
-class Severity(models.TextChoices):
-    CRITICAL = "critical", pgettext_lazy("severity", "Critical")
-    HIGH = "high", pgettext_lazy("severity", "High")
-    MEDIUM = "medium", pgettext_lazy("severity", "Medium")
-    LOW = "low", pgettext_lazy("severity", "Low")
-    INFO = "info", pgettext_lazy("severity", "Info")
 
 
 class AlertState(models.TextChoices):

@@ -1,14 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Severity(models.TextChoices):
-    CRITICAL = "critical", _("Critical")
-    HIGH = "high", _("High")
-    MEDIUM = "medium", _("Medium")
-    LOW = "low", _("Low")
-    INFO = "info", _("Info")
-
+from lachan.core.choices import Severity  # noqa: F401  (the shared scale, re-exported)
 
 # Most severe first: the rank used to sort findings (KEV first, then this order).
 SEVERITY_RANK = {s: n for n, s in enumerate(Severity.values)}

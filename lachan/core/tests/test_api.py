@@ -96,6 +96,7 @@ def test_root_lists_every_endpoint(users):
         "vulns/advisory-imports", "vulns/aliases", "vulns/sla",
         "directives/directives", "directives/dispatches", "directives/answers",
         "monitoring/sites", "monitoring/alerts", "monitoring/checks", "monitoring/snapshots", "monitoring/events",
+        "incidents/incidents", "incidents/comments", "incidents/evidence", "incidents/rules",
     }
     assert set(endpoints) == expected
     assert {key.split("/")[0] for key in endpoints} == set(API_APPS)
