@@ -31,8 +31,13 @@ def _link_item(link, hits=()):
 def check(current, baseline):
     findings = []
     host = current.host
-    # lexicon hits of each link (target and text), aligned with current.links: one search for them all
-    hits = lexicon.links_hits((link.href, link.text) for link in current.links)
+    # lexicon hits of each link (target and text), aligned with current.links, one search for them all;
+    # only hidden and external links' hits are ever looked at (a visible link within the site is judged
+    # with the page's text)
+    wanted = [link.hidden or is_external(link.host, host) for link in current.links]
+    found = iter(lexicon.links_hits((link.href, link.text) for link, w in zip(current.links, wanted, strict=True)
+                                    if w))
+    hits = [next(found) if w else () for w in wanted]
     findings += _gambling(current, baseline, hits)
     findings += _hidden_links(current, baseline, hits)
     if baseline is not None:
@@ -50,8 +55,9 @@ def _gambling(current, baseline, link_hits):
             hidden.append(_link_item(link, hits))
         elif not link.hidden and lexicon.score(hits) >= lexicon.SPAM_SCORE and is_external(link.host, current.host):
             visible.append(_link_item(link, hits))
-    hidden_text = [b for b in current.hidden_blocks
-                   if lexicon.score(lexicon.find_terms(b.text)) >= lexicon.SPAM_SCORE]
+    block_hits = lexicon.find_terms_many([b.text for b in current.hidden_blocks])
+    hidden_text = [b for b, hits in zip(current.hidden_blocks, block_hits, strict=True)
+                   if lexicon.score(hits) >= lexicon.SPAM_SCORE]
     if hidden or hidden_text:
         blocks = hidden_text or [b for b in current.hidden_blocks if b.links]
         reasons = sorted({b.reason for b in blocks} | {x["hidden"] for x in hidden})
