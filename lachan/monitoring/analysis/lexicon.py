@@ -433,6 +433,7 @@ class Forms:
 
 
 _BRAND_SPELLINGS = tuple(BRANDS)
+_BRAND_FOLDED = [_leet(b.replace(" ", "")) for b in BRANDS]
 
 
 def find_terms(text, forms=None):
@@ -449,9 +450,13 @@ def _located_all(forms):
     accented, folded = forms.accented, forms.folded
     squeezed_folded = _Squeezed(folded)
     out = [(folded, _located(folded, _FOLDED, squeezed_folded)), (accented, _located(accented, _ACCENTED))]
-    raw = forms.raw  # leetspeak kept: the same object as folded when the text has none
-    squeezed = squeezed_folded if raw is folded else _Squeezed(raw)
-    brands = squeezed.present(_BRAND_SPELLINGS, _BRAND_COMPACT)
+    # brands are searched in the raw form (leetspeak kept: "188bet"); a brand matched there stands with
+    # its leetspeak undone in the folded form, so the folded text (already squeezed) rules most out
+    brands = squeezed_folded.present(_BRAND_SPELLINGS, _BRAND_FOLDED)
+    if brands:
+        raw = forms.raw  # the same object as folded when the text has no leetspeak
+        squeezed = squeezed_folded if raw is folded else _Squeezed(raw)
+        brands = [b for b in brands if b.replace(" ", "") in squeezed.text]
     if brands:
         out.append((raw, [(m.start(), Hit(m.group().replace(" ", ""), STRONG, m.group()))
                           for m in _finditer(_BRAND_RE, raw, squeezed, [b.replace(" ", "") for b in brands])]))
