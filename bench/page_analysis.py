@@ -129,7 +129,8 @@ def measure(label, module, pages, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=100, help="pages per size class")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per page, the best kept (past 1, caches of links and style sheets help)")
     parser.add_argument("--against", metavar="COMMIT", help="also time this commit's analysis package")
     args = parser.parse_args()
     rnd = random.Random(5)

@@ -332,3 +332,18 @@ def test_links_are_made_absolute_the_same_way_whatever_the_path(href, url):
 
     assert clean_url(href, "https://a.gov.vn/tin/") == url
     assert host_of("HTTP://Sub.Example.VN.:80/x") == "sub.example.vn"
+
+
+def test_page_words_leave_out_what_changes_on_every_visit():
+    from lachan.monitoring.analysis.similarity import words
+
+    assert words("Thứ Hai, ngày 15/01/2024 - 08:32 SA. Lượt truy cập: 1.234.567 «Tin tức» 5 phút trước") == \
+        ["lượt", "truy", "cập", "tin", "tức"]
+    assert words("Monday, January 15, 2024 3 hours ago: (Hacked) by x@y.vn") == ["hacked", "by"]
+
+
+def test_a_baseline_stored_by_the_previous_extraction_is_compared_by_its_text(portal):
+    old = PageFeatures.from_dict({**portal.to_dict(), "version": 1, "text_sketch": [1, 2, 3], "dom_sketch": [4]})
+    assert analyse(page("so_portal_next_day.html"), old) == []
+    findings = analyse(page("defaced_hacked_by.html"), old)
+    assert findings[0].kind == "defacement_confirmed" and findings[0].evidence["dom_similarity"] == 0.0

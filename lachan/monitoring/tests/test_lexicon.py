@@ -62,3 +62,44 @@ def test_host_and_url_hits():
 def test_fold_and_accent_forms():
     assert lexicon.fold("Đánh Bài") == "danh bai"
     assert lexicon.accent_form("NH@ CÁI") == "nha cái"
+
+
+MANY = ["Trang chủ", "n h à c á i uy tín", "", "188BET link vào", "Tin tức\nsự kiện", "c.á c.ư.ợ.c", "alphabet",
+        "xổ số kiến thiết", "ku bet", "nh@ cai", "nhà cải tạo"]
+
+
+def _terms(hits):
+    return sorted((h.term, h.text) for h in hits)
+
+
+def test_many_texts_searched_at_once_give_what_each_gives():
+    got = lexicon.find_terms_many(MANY)
+    assert [_terms(h) for h in got] == [_terms(lexicon.find_terms(t.replace("\n", " "))) for t in MANY]
+    assert {h.term for h in got[1]} == {"nhà cái"} and got[0] == [] and got[6] == []
+    assert {h.term for h in got[3]} == {"188bet", "link vào"}
+    # texts whose end and start would spell a term together stay apart
+    assert lexicon.find_terms_many(["tin nhà", "cái mới"]) == [[], []]
+
+
+def test_links_hits_are_url_hits_and_text_hits():
+    links = [("https://nhacaiuytin.com/dang-ky", "Đăng ký"), ("https://a.gov.vn/tin-tuc/", "Tin tức"),
+             ("https://example.com/nha-cai-uy-tin/", "xem"), ("https://a.gov.vn/x", "Soi kèo hôm nay")]
+    got = lexicon.links_hits(links)
+    want = [list(lexicon.url_hits(href)) + lexicon.find_terms(text) for href, text in links]
+    assert [_terms(h) for h in got] == [_terms(h) for h in want]
+    assert got[1] == ()
+
+
+def test_a_long_text_is_searched_around_where_terms_stand():
+    filler = "Sở Giáo dục và Đào tạo tổ chức hội nghị tổng kết năm học, alphabet, time slot. " * 60
+    text = filler + "n h à c á i 188BET ku bet. " + filler + " xổ số " + filler
+    assert len(text) > 10_000
+    assert _terms(lexicon.find_terms(text)) == [("188bet", "188bet"), ("bet", "bet"), ("kubet", "ku bet"),
+                                                ("nhà cái", "n h à c á i"), ("xổ số", "xổ số")]
+    assert lexicon.fold(text[:5000]) == lexicon.fold(text)[:len(lexicon.fold(text[:5000]))]
+
+
+def test_grams_rule_out_what_a_long_text_lacks():
+    grams = lexicon.Grams("nội dung trang tin điện tử " * 200)
+    assert "trang tin" in grams and "nhà cái" not in grams and not grams.may_contain("casino")
+    assert grams.may_contain("xy")  # shorter than a trigram: always maybe
