@@ -2,12 +2,13 @@ from django.urls import path
 
 from lachan.core.urls_helpers import crud_urls
 
-from . import views
+from . import views, views_statistics
 
 app_name = "incidents"
 
 urlpatterns = [
     path("phone/", views.IncidentPhoneView.as_view(), name="incident_phone"),
+    path("statistics/", views_statistics.StatisticsView.as_view(), name="statistics"),
     path("<int:pk>/transition/", views.IncidentTransitionView.as_view(), name="incident_transition"),
     path("<int:pk>/comment/", views.IncidentCommentView.as_view(), name="incident_comment"),
     path("<int:pk>/evidence/", views.IncidentEvidenceUploadView.as_view(), name="incident_evidence_upload"),
