@@ -157,27 +157,27 @@ def _parse_selector(selector):
 
 def parse_css(css, start=0):
     """Rules of a style sheet that touch a hiding-related property."""
-    return list(_parse_css(css, start))
+    return [Rule(chain, declarations(body), order) for order, chain, _, body in _selectors(css, start)
+            if declarations(body)]
 
 
 @lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
-def _parse_css(css, start):
-    rules = []
+def _selectors(css, start):
+    """(order, chain, keys, body) of every selector the sheet's rule blocks name, when the block's body
+    may hold a hiding-related property: its declarations are read only for the rules a page can use."""
+    out = []
     if "/*" in css:
         css = _COMMENT.sub("", css)
     css = _strip_at_blocks(css)
     for order, block in enumerate(css.split("}"), start):
         selectors, sep, body = block.partition("{")
-        if not sep:
-            continue
-        decls = declarations(body)
-        if not decls:
+        if not sep or not _ANY_PROPERTY.search(body):
             continue
         for selector in selectors.split(","):
             chain = _parse_selector(selector.strip())
             if chain:
-                rules.append(Rule(chain, decls, order))
-    return tuple(rules)  # shared between calls: Rule objects are never changed once made
+                out.append((order, chain, _chain_info(chain)[1], body))
+    return tuple(out)
 
 
 class _Bucket:
@@ -456,23 +456,22 @@ def style_rules(root):
     return _rule_index(sheets, needed.difference(present))
 
 
-@lru_cache(maxsize=256)
-def _rules(sheets):
-    rules = []
-    for css in sheets:
-        rules += parse_css(css, start=len(rules) * 1000)
-    return tuple(rules)
+def _sheet_selectors(sheets):
+    for index, css in enumerate(sheets):
+        yield from _selectors(css, index * 1_000_000)
 
 
 @lru_cache(maxsize=256)
 def _rule_keys(sheets):
     """Every #id and .class the rules of these sheets need."""
-    return frozenset().union(*(rule.keys for rule in _rules(sheets)))
+    return frozenset().union(*(keys for _, _, keys, _ in _sheet_selectors(sheets)))
 
 
 @lru_cache(maxsize=256)  # a site's pages, and every check of them, carry the same <style> blocks
 def _rule_index(sheets, missing):
-    return RuleIndex([rule for rule in _rules(sheets) if rule.keys.isdisjoint(missing)])
+    rules = [Rule(chain, declarations(body), order) for order, chain, keys, body in _sheet_selectors(sheets)
+             if keys.isdisjoint(missing) and declarations(body)]
+    return RuleIndex(rules)
 
 
 _NO_DECLARATIONS = {}  # shared: never changed
