@@ -474,8 +474,8 @@ class _Extractor:
                 block.text = " ".join(" ".join(parts).split())[:BLOCK_TEXT_MAX]
             f.hidden_blocks = [b for b in f.hidden_blocks if b.text or b.links]
         # one line per line of text, blanks inside a line collapsed to one space, no empty line
-        lines = (" ".join(line.split()) for line in text.strip()[:TEXT_MAX].split("\n"))
-        f.text = "\n".join([line for line in lines if line])
+        f.text = "\n".join([" ".join(line.split()) for line in text.strip()[:TEXT_MAX].split("\n")
+                             if line and not line.isspace()])
 
     def _inline_script(self, code):
         f = self.f
