@@ -36,6 +36,15 @@ MENU = [
         (_("Checks"), "monitoring:check_list"),
         (_("Page snapshots"), "monitoring:snapshot_list"),
     ]),
+    (_("Duty roster"), [
+        (_("Schedules"), "oncall:schedule_list"),
+        (_("Escalations"), "oncall:escalation_list"),
+        (_("Escalation policies"), "oncall:escalationpolicy_list"),
+        (_("Overrides"), "oncall:override_list"),
+        (_("Handover notes"), "oncall:handover_list"),
+        (_("My notifications"), "notify:preferences"),
+        (_("Delivery log"), "notify:delivery_list"),
+    ]),
 ]
 
 

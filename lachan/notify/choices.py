@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.choices import Severity  # noqa: F401  (the shared scale, re-exported)
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
@@ -18,15 +20,8 @@ class DeliveryStatus(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
-class Severity(models.TextChoices):
-    INFO = "info", _("Information")
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical")
-
-
-SEVERITY_RANK = {value: rank for rank, value in enumerate(Severity.values)}
+# Ascending here (info 0 … critical 4): a preference's minimum severity is compared with "<".
+SEVERITY_RANK = {value: rank for rank, value in enumerate(reversed(Severity.values))}
 
 # Rows a worker may claim (a retry only once its next_attempt_at has passed).
 CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.RETRY)

@@ -96,7 +96,10 @@ def test_root_lists_every_endpoint(users):
         "vulns/advisory-imports", "vulns/aliases", "vulns/sla",
         "directives/directives", "directives/dispatches", "directives/answers",
         "monitoring/sites", "monitoring/alerts", "monitoring/checks", "monitoring/snapshots", "monitoring/events",
-        "incidents/incidents", "incidents/comments", "incidents/evidence", "incidents/rules",
+        "incidents/incidents", "incidents/comments", "incidents/evidence", "incidents/rules", "incidents/plans",
+        "incidents/reports",
+        "notify/deliveries", "notify/preferences", "oncall/schedules", "oncall/on-duty", "oncall/rotations",
+        "oncall/overrides", "oncall/handovers", "oncall/policies", "oncall/rules", "oncall/escalations",
     }
     assert set(endpoints) == expected
     assert {key.split("/")[0] for key in endpoints} == set(API_APPS)

@@ -145,7 +145,10 @@ def _top_missing(units):
 def dashboard(request):
     """One page per role: unit users see their unit's open items; coordinators and auditors the whole picture."""
     user = request.user
+    from lachan.oncall.context import on_duty_panel
+
     context = {"counts": _counts(user), "open": _open_items(user), "overview": user.sees_everything}
+    context |= on_duty_panel(user)
     if user.sees_everything:
         units = units_with_coverage(user)
         context |= {
