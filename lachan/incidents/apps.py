@@ -11,3 +11,6 @@ class IncidentsConfig(AppConfig):
         from lachan.core.audit import register_app
 
         register_app(self)
+        from .plans import register_checks  # the directives' live check "has_current_response_plan"
+
+        register_checks()

@@ -42,6 +42,8 @@ class EventKind(models.TextChoices):
     INDICATOR = "indicator", _("Indicator added")
     SERIOUS = "serious", _("Serious flag overridden")
     REPORTED = "reported", _("Reported")
+    ESCALATED = "escalated", _("Report sent to the national bodies")
+    PLAYBOOK = "playbook", _("Playbook")
     OVERDUE = "overdue", _("Reporting overdue")
     DELETED = "deleted", _("Deleted")
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.forms import BootstrapFormMixin, ScopedModelForm
 
 from .choices import IncidentStatus, IndicatorType
-from .models import SERIOUS_CRITERIA, Incident, ReportingRule
+from .models import SERIOUS_CRITERIA, Incident, ReportingRule, ResponsePlan
 
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -118,3 +118,75 @@ class ReportingRuleForm(ScopedModelForm):
         model = ReportingRule
         fields = ("key", "name", "kind", "applies_to", "hours", "month", "day", "recipient", "legal_basis",
                   "is_active", "order")
+
+
+# --- escalation, playbooks, emergency response plans -----------------------------------------------------------
+
+
+class EscalationForm(BootstrapFormMixin, forms.Form):
+    """Recipients from the external contact directory (those with an e-mail) and typed addresses, the evidence
+    files to attach, a note; the incident version the sender read."""
+
+    recipients = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+                                                label=_("Recipients from the contact directory"))
+    extra_emails = forms.CharField(required=False, max_length=2000, label=_("Other e-mail addresses"),
+                                   help_text=_("Separated by commas or new lines"),
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    attachments = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+                                                 label=_("Evidence files to attach"))
+    note = forms.CharField(required=False, max_length=5000, label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, incident, user, **kwargs):
+        from lachan.core.scope import VIEW
+        from lachan.organizations.models import ExternalContact
+
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = (ExternalContact.objects.restrict(user, VIEW).filter(is_active=True)
+                                              .exclude(emails=""))
+        self.fields["recipients"].label_from_instance = lambda c: f"{c} — {c.emails}"
+        self.fields["attachments"].queryset = incident.evidence.all()
+        self.fields["attachments"].label_from_instance = lambda e: f"{e.file_name} ({e.size:,} B)"
+
+    def recipient_list(self):
+        import re
+
+        typed = [e for e in re.split(r"[\s,;]+", self.cleaned_data.get("extra_emails") or "") if e]
+        return [*self.cleaned_data.get("recipients", []), *typed]
+
+
+class PlaybookAttachForm(BootstrapFormMixin, forms.Form):
+    key = forms.ChoiceField(choices=(), label=_("Playbook"))
+
+    def __init__(self, *args, **kwargs):
+        from . import playbooks
+
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = playbooks.choices()
+
+
+class PlaybookStepForm(BootstrapFormMixin, forms.Form):
+    step = forms.IntegerField(widget=forms.HiddenInput)
+    done = forms.TypedChoiceField(choices=(("1", _("Done")), ("0", _("Not done"))), coerce=lambda v: v == "1",
+                                  initial="1", label=_("Done"))
+    note = forms.CharField(required=False, max_length=500, label=_("Note"))
+
+
+class ResponsePlanForm(ScopedModelForm):
+    """A unit's emergency response plan; the document (PDF/DOCX) is required for a new plan, optional on edit."""
+
+    document = forms.FileField(required=False, label=_("Plan document (PDF or DOCX)"))
+    approved_on = forms.DateField(label=_("Approved on"), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+                                  widget=forms.DateInput(format="%d/%m/%Y"), help_text=_("dd/mm/yyyy"))
+
+    class Meta:
+        model = ResponsePlan
+        fields = ("unit", "title", "description", "approved_on", "review_months", "is_active")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["document"].required = True
+        else:
+            del self.fields["unit"]  # a plan stays with its unit

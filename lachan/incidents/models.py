@@ -316,3 +316,171 @@ class IncidentDeadline(models.Model):
 
     def time_left(self, now=None):
         return self.due_at - (now or timezone.now())
+
+
+# --- escalation reports, playbooks, emergency response plans (issue 6, part 3) --------------------------------
+
+
+def report_path(instance, filename):
+    return f"private/incidents/reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.docx"
+
+
+def plan_path(instance, filename):
+    return f"private/incidents/plans/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.upload"
+
+
+class IncidentReport(ScopedModel):
+    """One initial report (form 03) sent to national bodies: what was sent to whom, when, by whom. The DOCX is
+    kept privately with its SHA-256; the e-mail's delivery status is read from the notification delivery log
+    (``notify.Delivery`` rows of ``event_key``)."""
+
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="reports")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+", editable=False)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+    # [{"name", "email", "contact": id or null}]
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    file = models.FileField(_("report file"), upload_to=report_path, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    # [{"evidence": id, "file_name", "sha256", "size"}]
+    attachments = models.JSONField(_("evidence attached"), default=list, blank=True)
+    incident_version = models.PositiveIntegerField(_("incident version reported"), default=1)
+    event_key = models.CharField(_("notification event"), max_length=200, blank=True, db_index=True)
+
+    scope_unit = CHILD_SCOPE
+    scope_write_roles = INCIDENT_WRITE_ROLES
+    detail_hidden_fields = ("file",)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("incident report")
+        verbose_name_plural = _("incident reports")
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        return reverse("incidents:incidentreport_detail", args=[self.pk])
+
+    @property
+    def recipient_emails(self):
+        return [r.get("email", "") for r in self.recipients or ()]
+
+    def deliveries(self):
+        from lachan.notify.models import Delivery
+
+        if not self.event_key:
+            return Delivery.objects.none()
+        return Delivery.objects.filter(event_key=self.event_key).order_by("pk")
+
+    @property
+    def delivery_status(self):
+        """"sent" when every e-mail went out, "failed" when one finally failed, else "pending"."""
+        statuses = {d.status for d in self.deliveries()}
+        if not statuses:
+            return "pending"
+        if "failed" in statuses:
+            return "failed"
+        if statuses <= {"sent"}:
+            return "sent"
+        return "pending"
+
+
+class IncidentPlaybook(models.Model):
+    """A playbook (``playbook_data``) attached to an incident; its steps are copied so that later edits of the
+    playbook data do not rewrite what was ticked. Reached only through an incident (``restrict()`` on it)."""
+
+    incident = models.ForeignKey(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                 related_name="playbooks")
+    key = models.SlugField(_("playbook"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    attached_at = models.DateTimeField(_("attached at"), default=timezone.now)
+    attached_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("attached by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["attached_at", "pk"]
+        verbose_name = _("incident playbook")
+        verbose_name_plural = _("incident playbooks")
+        constraints = [models.UniqueConstraint(fields=["incident", "key"], name="incident_playbook_once")]
+
+    def __str__(self):
+        return self.title
+
+    def progress(self):
+        """(done, total) from the prefetched/related steps."""
+        steps = list(self.steps.all())
+        return sum(1 for s in steps if s.done_at is not None), len(steps)
+
+
+class IncidentPlaybookStep(models.Model):
+    playbook = models.ForeignKey(IncidentPlaybook, verbose_name=_("playbook"), on_delete=models.CASCADE,
+                                 related_name="steps")
+    order = models.PositiveSmallIntegerField(_("order"))
+    phase = models.CharField(_("phase"), max_length=30)
+    text = models.TextField(_("step"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["playbook", "order"]
+        verbose_name = _("playbook step")
+        verbose_name_plural = _("playbook steps")
+        constraints = [models.UniqueConstraint(fields=["playbook", "order"], name="playbook_step_order_once")]
+
+    def __str__(self):
+        return f"{self.order}. {self.text[:80]}"
+
+    @property
+    def phase_name(self):
+        from .playbook_data import PHASES
+
+        return dict(PHASES).get(self.phase, self.phase)
+
+
+class ResponsePlan(ScopedModel):
+    """A unit's emergency response plan ("kế hoạch, phương án ứng cứu khẩn cấp"): the approved document
+    (PDF/DOCX, type decided by content, SHA-256 kept) and its review cycle. ``next_review_on`` is computed by
+    ``plans.plan_save`` (approved on + review every N months)."""
+
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("unit"), on_delete=models.PROTECT,
+                             related_name="response_plans")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    file = models.FileField(_("document"), upload_to=plan_path, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=300, editable=False)
+    file_type = models.CharField(_("file type"), max_length=20, editable=False)
+    content_type = models.CharField(_("content type"), max_length=100, editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False, db_index=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0, editable=False)
+    approved_on = models.DateField(_("approved on"))
+    review_months = models.PositiveSmallIntegerField(_("review every (months)"), default=12)
+    next_review_on = models.DateField(_("next review on"), editable=False, db_index=True)
+    is_active = models.BooleanField(_("in force"), default=True,
+                                    help_text=_("Clear when a newer plan replaces this one."))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+", editable=False)
+
+    detail_hidden_fields = ("file",)
+
+    class Meta:
+        ordering = ["next_review_on", "pk"]
+        verbose_name = _("emergency response plan")
+        verbose_name_plural = _("emergency response plans")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("incidents:responseplan_detail", args=[self.pk])
+
+    def review_overdue(self, today=None):
+        return self.is_active and self.next_review_on < (today or timezone.localdate())

@@ -27,7 +27,7 @@ from lachan.core.scope import CHANGE, VIEW, can, user_role
 from lachan.organizations.models import Unit
 
 from . import indicators as ioc
-from . import lifecycle, sniffing, taxonomy
+from . import lifecycle, playbooks, sniffing, taxonomy
 from .choices import EventKind, IncidentStatus, Source
 from .deadlines import deadlines_sync
 from .models import (
@@ -185,6 +185,7 @@ def incident_create(*, by, unit, source=Source.WEB, source_ref="", **fields):
         incident.save()
         _event(incident, by, EventKind.CREATED, _("Reported through: %(source)s") % {"source": incident.get_source_display()})
         deadlines_sync(incident)
+        playbooks.playbook_attach(incident, by=by, record_event=False)  # the checklist of its type
     return incident
 
 

@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -10,10 +11,10 @@ from lachan.accounts.choices import ADMIN_ROLES, Role
 from lachan.core.scope import CHANGE, VIEW, user_role
 from lachan.core.views import generic
 
-from . import deadlines, filtersets, forms, lifecycle, services, tables
+from . import deadlines, filtersets, forms, lifecycle, listing, plans, playbooks, reporting, services, tables
 from .choices import Source
 from .exports import incident_exporter
-from .models import Incident, IncidentComment, IncidentEvidence, ReportingRule
+from .models import Incident, IncidentComment, IncidentEvidence, IncidentReport, ReportingRule, ResponsePlan
 
 
 def _errors(exc):
@@ -79,6 +80,11 @@ class IncidentDetailView(generic.ObjectDetailView):
             "serious_form": forms.SeriousOverrideForm(initial={
                 "version": obj.version, "reason": obj.serious_override_reason,
                 "value": {None: "auto", True: "yes", False: "no"}[obj.serious_override]}),
+            "may_escalate": writable and reporting.may_escalate(user, obj),
+            "reports": reporting.reports_for(obj),
+            "playbooks": playbooks.attached(obj),
+            "playbook_progress": playbooks.progress(obj),
+            "playbook_attach_form": forms.PlaybookAttachForm(),
             "system_visible": obj.system_id is not None and type(obj.system).objects.restrict(user, VIEW).filter(
                 pk=obj.system_id).exists(),
         }
@@ -310,3 +316,163 @@ class ReportingRuleEditView(generic.ObjectEditView):
         rule = form.save()
         transaction.on_commit(resync_deadlines.enqueue)
         return rule
+
+
+# --- escalation to the national bodies ------------------------------------------------------------------------
+
+
+class IncidentEscalateView(LoginRequiredMixin, View):
+    """The "Report to the national bodies" form: recipients, evidence, note; "Preview" downloads the DOCX as it
+    would be sent, "Send" escalates. 404 outside the user's change scope, 403 for a role that may not escalate."""
+
+    model = Incident
+
+    def get_incident(self, pk):
+        incident = get_object_or_404(Incident.objects.restrict(self.request.user, CHANGE).select_related("unit"), pk=pk)
+        if not reporting.may_escalate(self.request.user, incident):
+            raise PermissionDenied(_("Only coordinators, the unit's administrators and the operator on duty may "
+                                     "send reports to the national bodies."))
+        return incident
+
+    def render(self, incident, form, status=200):
+        context = {"object": incident, "form": form, "reports": reporting.reports_for(incident),
+                   "model_meta": Incident._meta, "verbose_name": Incident._meta.verbose_name,
+                   "verbose_name_plural": Incident._meta.verbose_name_plural, "url_prefix": "incidents:incident",
+                   "max_bytes": reporting.escalation.max_attachment_bytes()}
+        return render(self.request, "incidents/incident_escalate.html", context, status=status)
+
+    def get(self, request, pk):
+        incident = self.get_incident(pk)
+        form = forms.EscalationForm(incident=incident, user=request.user, initial={"version": incident.version})
+        return self.render(incident, form)
+
+    def post(self, request, pk):
+        incident = self.get_incident(pk)
+        form = forms.EscalationForm(request.POST, incident=incident, user=request.user)
+        if not form.is_valid():
+            return self.render(incident, form, status=400)
+        data = form.cleaned_data
+        evidence = [e.pk for e in data["attachments"]]
+        try:
+            if "preview" in request.POST:
+                name, content = reporting.report_preview(incident, by=request.user, recipients=form.recipient_list(),
+                                                         note=data["note"], attachments=evidence)
+                response = HttpResponse(content, content_type=reporting.form03.CONTENT_TYPE)
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                return response
+            report = reporting.incident_escalate(incident, by=request.user, recipients=form.recipient_list(),
+                                                 note=data["note"], attachments=evidence, version=data["version"])
+        except services.VersionConflict as exc:
+            form.add_error(None, exc.message)
+            return self.render(incident, form, status=409)
+        except ValidationError as exc:
+            for error in _errors(exc):
+                form.add_error(None, error)
+            return self.render(incident, form, status=400)
+        messages.success(request, _("Report sent to %(recipients)s.") % {"recipients": ", ".join(report.recipient_emails)})
+        return redirect(incident.get_absolute_url())
+
+
+class IncidentReportListView(ReadOnlyMixin, generic.ObjectListView):
+    model = IncidentReport
+    filterset_class = listing.IncidentReportFilterSet
+    table_class = listing.IncidentReportTable
+    select_related = ("incident", "sent_by")
+
+
+class IncidentReportDetailView(ReadOnlyMixin, generic.ObjectDetailView):
+    model = IncidentReport
+    select_related = ("incident__unit", "sent_by")
+
+    def get_extra_context(self, obj):
+        return {"deliveries": obj.deliveries()}
+
+
+class TypedFileView(generic.ObjectFileView):
+    """``ObjectFileView`` answering with the content type the object records (not one guessed from a name)."""
+
+    file_field = "file"
+
+    def content_type(self, obj):
+        return getattr(obj, "content_type", "") or "application/octet-stream"
+
+    def get(self, request, pk):
+        response = super().get(request, pk)
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        response["Content-Type"] = self.content_type(obj)
+        return response
+
+
+class IncidentReportDownloadView(TypedFileView):
+    """The DOCX as it was sent, to users who see its incident (each download in the audit trail)."""
+
+    model = IncidentReport
+
+    def file_name(self, obj):
+        return obj.file_name or "bao-cao.docx"
+
+    def content_type(self, obj):
+        return reporting.form03.CONTENT_TYPE
+
+
+# --- playbooks -----------------------------------------------------------------------------------------------
+
+
+class IncidentPlaybookAttachView(IncidentAction):
+    form_class = forms.PlaybookAttachForm
+
+    def perform(self, incident, data, form):
+        playbook = playbooks.playbook_attach(incident, by=self.request.user, key=data["key"])
+        return _("Playbook attached: %(title)s.") % {"title": playbook.title}
+
+
+class IncidentPlaybookStepView(IncidentAction):
+    form_class = forms.PlaybookStepForm
+
+    def perform(self, incident, data, form):
+        step = playbooks.step_tick(incident, by=self.request.user, step_id=data["step"], done=data["done"],
+                                   note=data["note"])
+        return _("Step %(order)s: %(state)s.") % {"order": step.order,
+                                                  "state": _("done") if step.done_at else _("not done")}
+
+
+# --- emergency response plans --------------------------------------------------------------------------------
+
+
+class ResponsePlanListView(generic.ObjectListView):
+    model = ResponsePlan
+    filterset_class = listing.ResponsePlanFilterSet
+    table_class = listing.ResponsePlanTable
+    select_related = ("unit",)
+
+
+class ResponsePlanDetailView(generic.ObjectDetailView):
+    model = ResponsePlan
+    select_related = ("unit", "uploaded_by")
+
+    def get_extra_context(self, obj):
+        writable = ResponsePlan.objects.restrict(self.request.user, CHANGE).filter(pk=obj.pk).exists()
+        return {"can_change": False, "writable": writable, "may_delete": writable and _may_delete(self.request.user),
+                "overdue": obj.review_overdue()}
+
+
+class ResponsePlanEditView(generic.ObjectEditView):
+    model = ResponsePlan
+    form_class = forms.ResponsePlanForm
+
+    def save_form(self, form):
+        try:
+            return plans.plan_save(form.instance, by=self.request.user, file=form.cleaned_data.get("document"))
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ResponsePlanDeleteView(NoDeleteForUnitUsers, generic.ObjectDeleteView):
+    model = ResponsePlan
+
+
+class ResponsePlanDownloadView(TypedFileView):
+    model = ResponsePlan
+
+    def file_name(self, obj):
+        return obj.file_name or "ke-hoach-ung-cuu"

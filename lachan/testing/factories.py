@@ -679,3 +679,57 @@ FACTORIES.update({
     EscalationRule: EscalationRuleFactory,
     Escalation: EscalationFactory,
 })
+
+
+# --- incidents: reports to the national bodies, emergency response plans (issue 6, part 3) -------------------
+
+from lachan.incidents.models import IncidentReport, ResponsePlan  # noqa: E402
+
+
+def _docx_bytes():
+    import io
+
+    from docx import Document
+
+    buffer = io.BytesIO()
+    document = Document()
+    document.add_paragraph("Báo cáo ban đầu sự cố an toàn thông tin mạng")
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+class IncidentReportFactory(_IncidentChild):
+    class Meta:
+        model = IncidentReport
+
+    subject = factory.Sequence(lambda n: f"[TBSC] Đơn vị thử nghiệm — Sự cố {n} — 02/01/2025")
+    body = "Báo cáo ban đầu sự cố"
+    recipients = factory.LazyFunction(lambda: [{"name": "VNCERT/CC", "email": "ir@example.vn", "contact": None,
+                                                "category": "national_cert"}])
+    file = factory.LazyFunction(lambda: ContentFile(_docx_bytes(), name="bao-cao.docx"))
+    file_name = "bao-cao-ban-dau-su-co.docx"
+    sha256 = factory.Sequence(lambda n: f"{n + 101:064x}")
+    size = 1000
+
+
+class ResponsePlanFactory(DjangoModelFactory):
+    class Meta:
+        model = ResponsePlan
+
+    unit = factory.SubFactory(UnitFactory)
+    title = factory.Sequence(lambda n: f"Kế hoạch ứng cứu khẩn cấp {n}")
+    file = factory.LazyFunction(lambda: ContentFile(b"%PDF-1.4\n%plan\n", name="ke-hoach.pdf"))
+    file_name = "ke-hoach.pdf"
+    file_type = "pdf"
+    content_type = "application/pdf"
+    sha256 = factory.Sequence(lambda n: f"{n + 201:064x}")
+    size = 15
+    approved_on = factory.LazyFunction(lambda: timezone.localdate() - _dt.timedelta(days=30))
+    review_months = 12
+    next_review_on = factory.LazyAttribute(lambda o: o.approved_on + _dt.timedelta(days=365))
+
+
+FACTORIES.update({
+    IncidentReport: IncidentReportFactory,
+    ResponsePlan: ResponsePlanFactory,
+})

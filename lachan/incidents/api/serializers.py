@@ -12,7 +12,11 @@ from lachan.incidents.models import (
     IncidentEvent,
     IncidentEvidence,
     IncidentIndicator,
+    IncidentPlaybook,
+    IncidentPlaybookStep,
+    IncidentReport,
     ReportingRule,
+    ResponsePlan,
 )
 from lachan.incidents.services import EDITABLE_FIELDS
 
@@ -175,3 +179,153 @@ class ReportingRuleSerializer(ScopedModelSerializer):
         fields = ("id", "url", "display", "key", "name", "kind", "applies_to", "hours", "month", "day", "recipient",
                   "legal_basis", "is_active", "order", *TIMESTAMPS)
         read_only_fields = TIMESTAMPS
+
+
+# --- escalation reports, playbooks, emergency response plans ----------------------------------------------------
+
+
+class IncidentReportRecipientSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    contact = serializers.IntegerField(allow_null=True)
+    category = serializers.CharField(allow_blank=True)
+
+
+class IncidentReportAttachmentSerializer(serializers.Serializer):
+    evidence = serializers.IntegerField()
+    file_name = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class IncidentReportSerializer(ScopedModelSerializer):
+    sent_by = serializers.StringRelatedField()
+    recipients = IncidentReportRecipientSerializer(many=True, read_only=True)
+    attachments = IncidentReportAttachmentSerializer(many=True, read_only=True)
+    delivery_status = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentReport
+        fields = ("id", "url", "display", "incident", "sent_by", "sent_at", "recipients", "subject", "body", "note",
+                  "file_name", "sha256", "size", "attachments", "incident_version", "delivery_status",
+                  "download_url", *TIMESTAMPS)
+        read_only_fields = fields
+
+    def get_delivery_status(self, obj) -> str:
+        return obj.delivery_status
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj):
+        from django.urls import reverse
+
+        request = self.context.get("request")
+        path = reverse("incidents-incidentreport-download", kwargs={"pk": obj.pk})
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class IncidentEscalateSerializer(serializers.Serializer):
+    # ``contacts``: ids of the external contact directory; ``emails``: typed addresses; ``evidence``: ids of the
+    # incident's evidence files to attach; ``version``: the incident version the sender read.
+    contacts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                     max_length=50)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False, default=list,
+                                   max_length=50)
+    evidence = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                     max_length=50)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    version = serializers.IntegerField(min_value=1)
+
+
+class IncidentEscalationContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    emails = serializers.CharField()
+
+
+class IncidentEscalationEvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class IncidentEscalationOptionsSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    version = serializers.IntegerField()
+    max_bytes = serializers.IntegerField()
+    contacts = IncidentEscalationContactSerializer(many=True)
+    evidence = IncidentEscalationEvidenceSerializer(many=True)
+
+    @staticmethod
+    def of(incident, user):
+        from lachan.core.scope import VIEW
+        from lachan.incidents import reporting
+        from lachan.organizations.models import ExternalContact
+
+        contacts = ExternalContact.objects.restrict(user, VIEW).filter(is_active=True).exclude(emails="")
+        return {"allowed": reporting.may_escalate(user, incident), "version": incident.version,
+                "max_bytes": reporting.escalation.max_attachment_bytes(),
+                "contacts": [{"id": c.pk, "name": str(c), "category": c.category, "emails": c.emails}
+                             for c in contacts],
+                "evidence": [{"id": e.pk, "file_name": e.file_name, "size": e.size, "sha256": e.sha256}
+                             for e in incident.evidence.all()]}
+
+
+class IncidentPlaybookStepSerializer(serializers.ModelSerializer):
+    done_by = serializers.StringRelatedField()
+    phase_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = IncidentPlaybookStep
+        fields = ("id", "order", "phase", "phase_name", "text", "done_at", "done_by", "note")
+        read_only_fields = fields
+
+
+class IncidentPlaybookSerializer(serializers.ModelSerializer):
+    steps = IncidentPlaybookStepSerializer(many=True, read_only=True)
+    done = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentPlaybook
+        fields = ("id", "key", "title", "attached_at", "done", "total", "steps")
+        read_only_fields = fields
+
+    def get_done(self, obj) -> int:
+        return obj.progress()[0]
+
+    def get_total(self, obj) -> int:
+        return obj.progress()[1]
+
+
+class IncidentPlaybookActionSerializer(serializers.Serializer):
+    # Either ``key`` (attach that playbook) or ``step`` (+ ``done``, ``note``: tick or untick one step).
+    key = serializers.SlugField(required=False, max_length=50)
+    step = serializers.IntegerField(required=False, min_value=1)
+    done = serializers.BooleanField(required=False, default=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ResponsePlanSerializer(ScopedModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    review_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResponsePlan
+        fields = ("id", "url", "display", "unit", "title", "description", "file_name", "file_type", "sha256", "size",
+                  "approved_on", "review_months", "next_review_on", "review_overdue", "is_active", "download_url",
+                  *TIMESTAMPS)
+        read_only_fields = fields
+
+    def get_review_overdue(self, obj) -> bool:
+        return obj.review_overdue()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, obj):
+        from django.urls import reverse
+
+        request = self.context.get("request")
+        path = reverse("incidents-responseplan-download", kwargs={"pk": obj.pk})
+        return request.build_absolute_uri(path) if request is not None else path

@@ -5,4 +5,6 @@ routes = [
     ("comments", views.IncidentCommentViewSet, "incidentcomment"),
     ("evidence", views.IncidentEvidenceViewSet, "incidentevidence"),
     ("rules", views.ReportingRuleViewSet, "reportingrule"),
+    ("reports", views.IncidentReportViewSet, "incidentreport"),
+    ("plans", views.ResponsePlanViewSet, "responseplan"),
 ]

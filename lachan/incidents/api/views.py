@@ -15,10 +15,18 @@ from lachan.accounts.choices import ADMIN_ROLES
 from lachan.core.api.serializers import django_errors
 from lachan.core.api.viewsets import AuditActorMixin, ScopedModelViewSet
 from lachan.core.scope import CHANGE, VIEW, user_role
-from lachan.incidents import filtersets, services
+from lachan.incidents import filtersets, listing, playbooks, reporting, services
 from lachan.incidents.choices import Source
 from lachan.incidents.deadlines import overdue_q
-from lachan.incidents.models import Incident, IncidentComment, IncidentEvidence, ReportingRule
+from lachan.incidents.models import (
+    Incident,
+    IncidentComment,
+    IncidentEvidence,
+    IncidentReport,
+    ReportingRule,
+    ResponsePlan,
+)
+from lachan.organizations.models import ExternalContact
 
 from . import serializers
 
@@ -173,6 +181,59 @@ class IncidentViewSet(ConflictMixin, NoDeleteMixin, ScopedModelViewSet):
                         note=payload.validated_data["note"])
         return Response(serializers.IncidentDeadlineSerializer(deadline).data)
 
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentEscalationOptionsSerializer)
+    @extend_schema(methods=["POST"], request=serializers.IncidentEscalateSerializer,
+                   responses={201: serializers.IncidentReportSerializer, **CONFLICT})
+    @action(detail=True, methods=["get", "post"])
+    def escalate(self, request, pk=None, *args, **kwargs):
+        # GET: whether the user may escalate, the directory contacts with an e-mail, the evidence files and the
+        # size limit. POST: send the initial report (form 03 DOCX + "[TBSC]" e-mail) to directory contacts and/or
+        # addresses, with evidence files attached; stops the reporting clocks it answers. Coordinators, the
+        # unit's administrators and the operator on duty only (403 otherwise).
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.IncidentEscalationOptionsSerializer.of(incident, request.user))
+        payload = serializers.IncidentEscalateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        contacts = {c.pk: c for c in ExternalContact.objects.restrict(request.user, VIEW).filter(pk__in=data["contacts"])}
+        missing = [pk for pk in data["contacts"] if pk not in contacts]
+        if missing:
+            raise drf_serializers.ValidationError({"contacts": [f"Unknown contact {pk}." for pk in missing]})
+        report = call(reporting.incident_escalate, incident, by=request.user,
+                      recipients=[*(contacts[pk] for pk in dict.fromkeys(data["contacts"])), *data["emails"]],
+                      note=data["note"], attachments=data["evidence"], version=data["version"])
+        return Response(serializers.IncidentReportSerializer(report, context={"request": request}).data, status=201)
+
+    @extend_schema(responses=serializers.IncidentReportSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def reports(self, request, pk=None, *args, **kwargs):
+        # The reports sent to the national bodies for this incident, newest first.
+        incident = self.get_object()
+        return Response(serializers.IncidentReportSerializer(reporting.reports_for(incident), many=True,
+                                                             context={"request": request}).data)
+
+    @extend_schema(methods=["GET"], request=None, responses=serializers.IncidentPlaybookSerializer(many=True))
+    @extend_schema(methods=["POST"], request=serializers.IncidentPlaybookActionSerializer,
+                   responses={200: serializers.IncidentPlaybookSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def playbooks(self, request, pk=None, *args, **kwargs):
+        # The attached playbooks with their steps and progress; POST {key} attaches one, POST {step, done, note}
+        # ticks (or unticks) a step.
+        incident = self.get_object()
+        if request.method == "POST":
+            payload = serializers.IncidentPlaybookActionSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            data = payload.validated_data
+            if data.get("step"):
+                call(playbooks.step_tick, incident, by=request.user, step_id=data["step"], done=data["done"],
+                     note=data["note"])
+            elif data.get("key"):
+                call(playbooks.playbook_attach, incident, by=request.user, key=data["key"])
+            else:
+                raise drf_serializers.ValidationError({"key": ["Give a playbook key or a step."]})
+        return Response(serializers.IncidentPlaybookSerializer(playbooks.attached(incident), many=True).data)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         return queryset.annotate(is_overdue=overdue_q()) if self.action == "list" else queryset
@@ -245,3 +306,47 @@ class ReportingRuleViewSet(ScopedModelViewSet):
 
         super()._save(serializer)
         transaction.on_commit(resync_deadlines.enqueue)
+
+
+class ScopedReadOnlyViewSet(AuditActorMixin, viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        return super().get_queryset().restrict(self.request.user, VIEW)
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"user": self.request.user}
+
+
+def file_response(obj, name, content_type):
+    accessed.send(type(obj), instance=obj)
+    return FileResponse(obj.file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+
+
+class IncidentReportViewSet(ScopedReadOnlyViewSet):
+    """Reports sent to the national bodies (read-only: they are written by the ``escalate`` action)."""
+
+    queryset = IncidentReport.objects.select_related("incident", "sent_by")
+    serializer_class = serializers.IncidentReportSerializer
+    filterset_class = listing.IncidentReportFilterSet
+    ordering_fields = ("sent_at",)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def download(self, request, pk=None, *args, **kwargs):
+        # The DOCX exactly as it was sent (its SHA-256 is the report's ``sha256``); recorded in the audit trail.
+        report = self.get_object()
+        return file_response(report, report.file_name or "bao-cao.docx", reporting.form03.CONTENT_TYPE)
+
+
+class ResponsePlanViewSet(ScopedReadOnlyViewSet):
+    """Emergency response plans of the user's units (uploaded and edited in the web interface)."""
+
+    queryset = ResponsePlan.objects.select_related("unit")
+    serializer_class = serializers.ResponsePlanSerializer
+    filterset_class = listing.ResponsePlanFilterSet
+    ordering_fields = ("next_review_on", "approved_on")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def download(self, request, pk=None, *args, **kwargs):
+        plan = self.get_object()
+        return file_response(plan, plan.file_name or "ke-hoach", plan.content_type or "application/octet-stream")
