@@ -1108,6 +1108,9 @@ def campaign_refresh(campaign):
             update.append(answer)
     CampaignAnswer.objects.bulk_create(create)
     CampaignAnswer.objects.bulk_update(update, ["affected", "open_findings"])
+    from .notify import notify_campaign_on_commit
+
+    notify_campaign_on_commit(campaign)  # newly affected units are told (once per unit and campaign)
     return campaign
 
 
