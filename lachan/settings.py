@@ -328,6 +328,7 @@ MONITOR_SLOW_MS = int(env("MONITOR_SLOW_MS", "5000"))  # a home page slower than
 MONITOR_CHECK_TIMEOUT = float(env("MONITOR_CHECK_TIMEOUT", "90"))  # whole check (all pages) at most, seconds
 MONITOR_WRITE_BATCH = int(env("MONITOR_WRITE_BATCH", "200"))  # results written per transaction
 MONITOR_DNS_NAMESERVERS = env_list("MONITOR_DNS_NAMESERVERS", "")  # empty: the system's resolvers
+MONITOR_AUTO_INCIDENT = env_bool("MONITOR_AUTO_INCIDENT", True)  # confirmed defacement/injection/script/cloaking alert → incident
 
 # Notifications (lachan.notify).
 NOTIFY_MAX_ATTEMPTS = int(env("NOTIFY_MAX_ATTEMPTS", "5"))  # a delivery is failed after this many attempts
