@@ -8,19 +8,26 @@ only, with control characters removed, and its web addresses defanged (``hxxp://
 mail client turns them into links.
 
 Each notice is claimed once with a conditional UPDATE of ``Alert.notified_at`` (``recovery_notified_at``)
-from NULL to now, so two workers — or the job and the periodic sweep — never send it twice. A failed
-delivery puts the field back to NULL: the sweep (``tasks.send_pending_notices``) tries again.
+from NULL to now, so two workers — or the job and the periodic sweep — never send it twice. The claimed notice
+goes to the notification framework (``lachan.notify.services.send``, event ``monitoring.alert:<id>`` or
+``monitoring.recovery:<id>``): one delivery per address in the delivery log, sent by the worker and retried
+there. Only when handing it over fails is the field put back to NULL, for the sweep
+(``tasks.send_pending_notices``) to try again.
+
+The opening notice also runs ``escalation.on_confirmed``: the incident of an attacked site and the on-duty page.
 """
 
 import logging
 import re
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from lachan.notify import services as notify_services
+from lachan.notify.addresses import parse_address
 from lachan.organizations.selectors import FOCAL_ROLE, ON_DUTY_ROLE, recipients_for
 
 from .choices import AlertState, EventKind, FindingKind
@@ -63,11 +70,20 @@ def evidence_lines(evidence, prefix=""):
 
 
 def recipients(unit):
-    """``(emails, via)``: the unit's focal points and on-duty contacts, each reached as ``recipients_for`` does."""
+    """``(emails, via)``: the unit's focal points and on-duty contacts, each reached as ``recipients_for`` does
+    (a malformed address in a contact is left out, with a warning)."""
     emails, via = [], None
     for role in (FOCAL_ROLE, ON_DUTY_ROLE):
         found, found_via = recipients_for(unit, (role,))
-        emails.extend(e for e in found if e not in emails)
+        for email in found:
+            if email in emails:
+                continue
+            try:
+                parse_address(email)
+            except ValidationError:
+                logger.warning("unit %s: contact address %r is not an e-mail address; left out", unit, email)
+                continue
+            emails.append(email)
         via = via or found_via
     return emails, via
 
@@ -110,31 +126,55 @@ def _context(alert, which, via):
     }
 
 
-def send_notice(alert_id, which):
-    """Send one notice (``OPENING`` or ``RECOVERY``) of an alert if it is due and nobody sent it; True if sent."""
-    if not _claim(alert_id, which):
-        return False
-    alert = Alert.objects.select_related("site__website__unit").get(pk=alert_id)
-    unit = alert.site.website.unit
-    emails, via = recipients(unit)
-    if not emails:
-        logger.warning("monitoring alert %s: unit %s and its ancestors have no contact to notify", alert_id, unit)
-        SiteEvent.objects.create(site=alert.site, at=timezone.now(), kind=EventKind.NOTIFIED, alert=alert,
-                                 message="no recipients", data={"notice": which, "recipients": []})
-        return False
+def render_notice(alert, which, via=None):
+    """``(subject, body)`` of the notice in Vietnamese (the templates of ``monitoring/email/``)."""
     with translation.override("vi"):
         context = _context(alert, which, via)
         name = "alert" if which == OPENING else "recovery"
         subject = " ".join(render_to_string(f"monitoring/email/{name}_subject.txt", context).split())[:300]
         body = render_to_string(f"monitoring/email/{name}_body.txt", context)
+    return subject, body
+
+
+def _on_confirmed(alert):
+    from .escalation import on_confirmed
+
     try:
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, emails).send()
+        return on_confirmed(alert)
+    except Exception:  # the notice still goes out; the sweep opens the incident later
+        logger.exception("monitoring alert %s: incident or on-duty page failed", alert.pk)
+        return None, None
+
+
+def send_notice(alert_id, which):
+    """Hand one notice (``OPENING`` or ``RECOVERY``) of an alert to the notification framework if it is due and
+    nobody did; True if handed over. The opening notice first opens the incident and pages the on-duty person
+    (``escalation.on_confirmed``)."""
+    if not _claim(alert_id, which):
+        return False
+    alert = Alert.objects.select_related("site__website__unit", "site__website__system").get(pk=alert_id)
+    unit = alert.site.website.unit
+    incident, escalation = _on_confirmed(alert) if which == OPENING else (None, None)
+    extra = {"incident": incident.pk if incident else None, "escalation": escalation.pk if escalation else None}
+    emails, via = recipients(unit)
+    if not emails:
+        logger.warning("monitoring alert %s: unit %s and its ancestors have no contact to notify", alert_id, unit)
+        SiteEvent.objects.create(site=alert.site, at=timezone.now(), kind=EventKind.NOTIFIED, alert=alert,
+                                 message="no recipients", data={"notice": which, "recipients": [], **extra})
+        return False
+    subject, body = render_notice(alert, which, via)
+    event_key = f"monitoring.{'alert' if which == OPENING else 'recovery'}:{alert.pk}"
+    try:
+        deliveries = notify_services.send(event_key, addresses=emails, subject=subject, body=body,
+                                          severity=alert.severity, unit=unit)
     except Exception:
-        logger.exception("monitoring alert %s: %s notice not delivered", alert_id, which)
+        logger.exception("monitoring alert %s: %s notice not handed over", alert_id, which)
         _unclaim(alert_id, which)
         return False
     SiteEvent.objects.create(site=alert.site, at=timezone.now(), kind=EventKind.NOTIFIED, alert=alert,
-                             message=", ".join(emails)[:500], data={"notice": which, "recipients": emails})
+                             message=", ".join(emails)[:500],
+                             data={"notice": which, "recipients": emails, "deliveries": [d.pk for d in deliveries],
+                                   **extra})
     return True
 
 

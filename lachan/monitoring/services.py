@@ -19,7 +19,9 @@ stored answers are kept, so the re-check sees the change again and confirms it; 
 become the reference and the alert resolves on the next check (no recovery notice: nothing recovered).
 
 Every transition writes a ``SiteEvent``. Notices are sent by a background job (``tasks.send_alert_notices``)
-after the transaction commits; ``notify.py`` claims each notice once.
+after the transaction commits; ``notify.py`` claims each notice once. The opening notice of an attack
+(``escalation.AUTO_INCIDENT_KINDS``) opens its incident, and an incident or a critical alert pages the on-duty
+person (``escalation.py``).
 """
 
 import hashlib
@@ -64,7 +66,7 @@ INCIDENT_TYPES = {
     FindingKind.CLOAKING: "intrusion",
     FindingKind.REDIRECT_OFFSITE: "intrusion",
     FindingKind.DNS_CHANGED: "intrusion",
-    FindingKind.DOWN: "availability",
+    FindingKind.DOWN: "other",  # an outage alone is no attack (the taxonomy's DDoS is a cause, not a symptom)
 }
 
 
@@ -352,7 +354,8 @@ def _locked(alert):
 
 
 def alert_acknowledge(alert, *, by, note=""):
-    """An operator takes a suspected or confirmed alert (it stays open until the condition is gone)."""
+    """An operator takes a suspected or confirmed alert (it stays open until the condition is gone); the on-duty
+    paging of the alert and of its incident stops (``escalation.acknowledge_alert``)."""
     _require(by, alert, _("You may not act on this alert."))
     with transaction.atomic(), acting_as(by):
         alert = _locked(alert)
@@ -366,7 +369,14 @@ def alert_acknowledge(alert, *, by, note=""):
         alert.save()
         SiteEvent.objects.create(site=alert.site, at=now, kind=EventKind.ALERT_ACKNOWLEDGED, alert=alert, user=by,
                                  message=(note or alert.summary)[:500])
+        transaction.on_commit(lambda: _stop_paging(alert, by, note))
     return alert
+
+
+def _stop_paging(alert, by, note):
+    from .escalation import acknowledge_alert
+
+    acknowledge_alert(alert, by, note=note)
 
 
 def alert_false_positive(alert, *, by, note):
@@ -445,6 +455,8 @@ def alert_incident_payload(alert):
         "evidence": {"alert": alert.pk, "site": site.pk, "website": website.url, "url": alert.url,
                      "kind": alert.kind, "severity": alert.severity, "state": alert.state,
                      "opened_at": alert.opened_at.isoformat(), "details": alert.evidence},
+        "severity": alert.severity,
+        "source": "monitor",
         "source_ref": f"monitoring.alert:{alert.pk}",
     }
 

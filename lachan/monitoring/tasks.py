@@ -26,11 +26,24 @@ def send_alert_notices(alert_ids):
 @periodic(every=timedelta(minutes=5))
 @task()
 def send_pending_notices():
-    """Notices that are due but were never sent (a lost job, a failed delivery)."""
+    """Notices that are due but were never handed over (a lost job, a failed hand-over), and the incidents of
+    notified attacks that could not be opened then. Returns how many notices were sent."""
+    from .escalation import open_pending_incidents
     from .notify import pending_alert_ids
     from .notify import send_alert_notices as send
 
-    return send(pending_alert_ids())
+    sent = send(pending_alert_ids())
+    open_pending_incidents()
+    return sent
+
+
+@periodic(every=timedelta(minutes=1))
+@task()
+def acknowledge_worked_incidents():
+    """Stop the on-duty paging of incidents a person has moved on (their first status change)."""
+    from .escalation import acknowledge_worked_incidents as sweep
+
+    return sweep()
 
 
 @periodic(every=timedelta(hours=6))

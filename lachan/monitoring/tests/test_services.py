@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lachan.monitoring import selectors
 from lachan.monitoring.checking import CheckFinding, CheckResult
@@ -140,7 +140,7 @@ def test_actions_check_state_and_permission(site, users):
 def test_outage_is_not_a_false_positive(site, users, settings):
     settings.MONITOR_DOWN_CONFIRMATIONS = 1
     record_result(site, result("down", error_kind="timeout", error_message="30 s"), now=T0)
-    with pytest.raises(ValidationError, match="acknowledge"):
+    with translation.override("en"), pytest.raises(ValidationError, match="acknowledge"):
         alert_false_positive(Alert.objects.get(), by=users["admin_a"], note="no")
 
 
@@ -168,6 +168,15 @@ def test_incident_payload(site):
     assert payload["type"] == "defacement" and payload["unit"] == site.website.unit
     assert payload["detected_at"] == T0 and payload["evidence"]["details"]["snippet"] == "nhà cái uy tín"
     assert set(payload) >= {"title", "unit", "system", "detected_at", "type", "description", "evidence"}
+    assert (payload["severity"], payload["source"]) == ("critical", "monitor")
+    assert payload["source_ref"] == f"monitoring.alert:{Alert.objects.get().pk}"
+
+
+def test_incident_types_are_keys_of_the_taxonomy():
+    from lachan.incidents import taxonomy
+    from lachan.monitoring.services import INCIDENT_TYPES
+
+    assert set(INCIDENT_TYPES.values()) <= set(taxonomy.BY_KEY)
 
 
 def test_jitter_is_fixed_per_site_and_bounded(site, settings):

@@ -5,7 +5,8 @@ a read-only role (auditors), is a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -159,3 +160,44 @@ class AlertFalsePositiveView(ObjectActionView):
 
     def done_message(self, alert):
         return _("Alert marked as a false positive.")
+
+
+class AlertOpenIncidentView(ObjectActionView):
+    """One click from an alert to its incident: the open incident of the alert, or a new one filled from the
+    alert (``escalation.open_incident``), which pages the on-duty person unless the alert already did. The alert
+    comes as ``?alert=<id>`` (the button's link) or in the path."""
+
+    model = Alert
+    select_related = ("site__website__unit", "site__website__system")
+    form_class = forms.ConfirmForm
+    title = _("Open an incident from this alert")
+    explanation = _("An incident is opened for the unit with the alert's page, time of detection and evidence, and "
+                    "the person on duty is paged. If the alert already has an open incident, you are taken to it.")
+    button = _("Open incident")
+
+    def _pk(self, pk):
+        pk = pk or self.request.GET.get("alert") or self.request.POST.get("alert")
+        if not str(pk or "").isdigit():
+            raise Http404
+        return int(pk)
+
+    def get(self, request, pk=None):
+        return super().get(request, self._pk(pk))
+
+    def post(self, request, pk=None):
+        return super().post(request, self._pk(pk))
+
+    def act(self, alert, data):
+        from lachan.monitoring import escalation
+
+        try:
+            self.incident = escalation.open_incident(alert, by=self.request.user)
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from None
+        escalation.page(alert, self.incident)
+
+    def done_message(self, alert):
+        return _("Incident #%(pk)d is open for this alert.") % {"pk": self.incident.pk}
+
+    def success_url(self, alert):
+        return self.incident.get_absolute_url()

@@ -114,12 +114,22 @@ def may_change(user, obj):
 
 
 def incident_create_url():
-    """The incidents app's "create incident" page (``?alert=<id>`` is added per alert), or None while that
-    app does not provide it."""
-    try:
-        return reverse("incidents:incident_create")
-    except NoReverseMatch:
-        return None
+    """The "create incident" page for an alert (``?alert=<id>`` is added per alert): the one-click action of
+    this app (``monitoring:alert_open_incident``, ``actions.AlertOpenIncidentView``) when it is routed, else the
+    incidents app's form; None when neither exists."""
+    for name in ("monitoring:alert_open_incident", "incidents:incident_add"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def alert_incident(alert):
+    """The incident opened from ``alert`` (automatically or with the button), or None."""
+    from lachan.monitoring.escalation import incident_of
+
+    return incident_of(alert)
 
 
 def period_start(period, now=None):
