@@ -468,7 +468,16 @@ class ResponsePlanEditView(generic.ObjectEditView):
 
 
 class ResponsePlanDeleteView(NoDeleteForUnitUsers, generic.ObjectDeleteView):
+    """Coordinators and unit administrators delete a plan (audited); its document goes with it."""
+
     model = ResponsePlan
+
+    def post(self, request, pk):
+        name = get_object_or_404(self.get_queryset(), pk=pk).file.name
+        response = super().post(request, pk)
+        if not ResponsePlan.objects.filter(pk=pk).exists():
+            transaction.on_commit(lambda: services._delete_files([name]))
+        return response
 
 
 class ResponsePlanDownloadView(TypedFileView):

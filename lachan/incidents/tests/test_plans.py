@@ -123,3 +123,13 @@ def test_upload_through_the_form_and_scoped_downloads(tree, users, client_for):
         "unit": tree["a"].pk, "title": "x", "approved_on": "15/03/2025", "review_months": 12,
         "document": upload(pdf_bytes(), "x.pdf")})
     assert refused.status_code == 200 and ResponsePlan.objects.count() == 1
+
+
+def test_only_administrators_delete_a_plan_and_its_document_goes(tree, users, client_for,
+                                                                 django_capture_on_commit_callbacks):
+    plan = new_plan(tree["a"], users["member_a"])
+    storage, name = plan.file.storage, plan.file.name
+    assert client_for(users["member_a"]).post(reverse("incidents:responseplan_delete", args=[plan.pk])).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(users["admin_a"]).post(reverse("incidents:responseplan_delete", args=[plan.pk]))
+    assert response.status_code == 302 and not ResponsePlan.objects.exists() and not storage.exists(name)
