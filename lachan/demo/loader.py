@@ -29,6 +29,7 @@ from lachan.accounts.models import User
 from lachan.accounts.services import user_create
 from lachan.core.audit import acting_as
 from lachan.demo.directives import load_directives
+from lachan.demo.duty import load_duty_desk
 from lachan.inventory.choices import HostRole, PrefixSource, SystemStatus
 from lachan.inventory.ipam import parse_address_list, parse_prefix
 from lachan.inventory.models import Domain, Host, InformationSystem, IPPrefix, Software, Website
@@ -383,6 +384,7 @@ def load(*, password=None, data=None, directives=True):
         for block in data["inventory"]:
             _load_inventory(writer, units[block["unit"]], block)
         result.accounts = _load_users(data["users"], units, password, result)
+        load_duty_desk(writer)
         if directives:
             load_directives(units, result.directives)
     return result

@@ -300,3 +300,17 @@ def test_open_incident_action_is_one_click_and_idempotent(tree, users, contacts,
     assert post(users["admin_a"]).url == incident.get_absolute_url() and Incident.objects.count() == 1
     assert type(post(users["member_b"])).__name__ == "Http404"
     assert type(post(users["auditor"])).__name__ == "Http404"
+
+
+@pytest.mark.django_db
+def test_the_demo_duty_desk_pages_for_a_demo_school():
+    from lachan.demo import loader
+    from lachan.oncall.roster import on_duty
+    from lachan.organizations.models import Unit
+
+    loader.load(directives=False)
+    policy = escalation.policy_for(Unit.objects.get(code="HP-THPT-NQ"))
+    assert policy is not None and policy.unit is None
+    assert [r.target for r in policy.rules.order_by("position")] == [StepTarget.ON_DUTY, StepTarget.USER]
+    assert {u.username for u in on_duty(None)} <= {"truc.ca", "dieuphoi"} and len(on_duty(None)) == 1
+    assert sum(loader.load(directives=False).created.values()) == 0  # loaded once
