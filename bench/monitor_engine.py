@@ -9,7 +9,8 @@ latency, peak memory and CPU — the real engine with 1 and 2 processes, and a n
 Issue 5 target: ≥ 6,000 full checks (fetch + analysis) per minute, ≤ 1 GB, on the 2-core machine.
 
 1. Starts ``bench/monitor_farm.py`` (a subprocess; 5,000 virtual sites on 127.1.x.y, 0–2 s delays, 50–200 KB
-   pages, a few percent defaced / injected / cloaked / down).
+   pages, a few percent defaced / injected / cloaked / down; ``--dynamic`` (50 %) of the sites change their bytes
+   on every request — a visit counter and a token — the others send the same bytes all day).
 2. Creates a throwaway database (SQLite under a temp dir, or ``--database-url``), migrates it, and seeds one
    unit tree (a root and 50 units) with 5,000 monitored websites and their ``WatchedSite`` rows: interval
    ``--interval`` s (30: shorter than a round at the target rate, so work is always due), the model's
@@ -24,8 +25,10 @@ Issue 5 target: ≥ 6,000 full checks (fetch + analysis) per minute, ≤ 1 GB, o
    duration: checks per minute, deep checks, verdicts; full-check latency (``check_site`` wall time, timed
    inside each worker) and home-page fetch latency (``Check.latency_ms``); per process: peak RSS (VmHWM),
    CPU seconds and cores used; the farm's CPU over the same window; the total RSS of the monitor processes
-   sampled every 0.5 s (its maximum). Detection over the whole run: misbehaving sites judged right, clean
-   sites flagged.
+   sampled every 0.5 s (its maximum); how long ``run()`` took (the shutdown overrun); pages analysed and
+   analyses reused (same bytes, same baseline), the event loop's lag and the adaptive number of checks in
+   flight. Detection over the whole run: misbehaving sites judged right, clean sites flagged or judged down.
+   ``--profile``: each engine process (and its DB threads) under cProfile, CPU per check by part.
 Exit status 0 when the best engine run meets both targets, 1 otherwise.
 """
 
@@ -63,7 +66,12 @@ def parse_args(argv=None):
     parser.add_argument("--interval", type=int, default=30, help="WatchedSite.interval_seconds")
     parser.add_argument("--port", type=int, default=0, help="the farm's port (default: a free one)")
     parser.add_argument("--max-delay", type=float, default=2.0)
+    parser.add_argument("--dynamic", type=float, default=0.5,
+                        help="share of the farm's sites whose pages change on every request")
     parser.add_argument("--database-url", help="an EMPTY scratch database (default: SQLite in a temp dir)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run each engine process under cProfile (its DB threads too) and print where the "
+                             "CPU goes per check (slower: profiling costs CPU itself)")
     parser.add_argument("--worker", choices=("engine", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="bench", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -138,8 +146,94 @@ def engine_worker(args):
             timings["deep" if kw.get("deep") else "shallow"].append(time.monotonic() - start)
 
     checking.check_site = timed_check_site
+    profiles = start_profiles() if args.profile else None
+    run_start = time.monotonic()
     stats = run(concurrency=args.concurrency, per_host=args.per_host, name=args.name, duration=args.duration)
-    print(json.dumps({"stats": stats, "timings": timings, **self_figures(cpu0, wall0)}), flush=True)
+    stats["run_s"] = time.monotonic() - run_start
+    extra = {"profile": profile_summary(profiles, stats.get("checked", 0))} if profiles else {}
+    print(json.dumps({"stats": stats, "timings": timings, **extra, **self_figures(cpu0, wall0)}), flush=True)
+
+
+# Where the CPU of a check goes: cumulative seconds of these functions (file suffix, function name).
+PROFILE_PARTS = (
+    ("fetch (guarded aiohttp fetch, body read)", "core/outbound/aio.py", "fetch"),
+    ("decode (bytes → text)", "analysis/extract.py", "decode_html"),
+    ("analysis: extract_features", "analysis/extract.py", "extract_features"),
+    ("analysis: analyse (against baseline)", "analysis/__init__.py", "analyse"),
+    ("analysis: compare_cloaking (3 pages re-parsed)", "analysis/cloaking.py", "compare_cloaking"),
+    ("DB writer: persist (whole batch)", "engine/writer.py", "persist"),
+    ("  writer: Snapshot rows (features JSON)", "engine/writer.py", "_snapshots"),
+    ("  writer: services.evaluate", "monitoring/services.py", "evaluate"),
+    ("  writer: Check rows (findings JSON)", "engine/writer.py", "_check_row"),
+    ("  writer: load_contexts (open alerts)", "monitoring/services.py", "load_contexts"),
+    ("claiming (claim_jobs + baselines)", "engine/loop.py", "claim_jobs"),
+    ("JSON encode (json.dumps)", "json/__init__.py", "dumps"),
+    ("JSON decode (json.loads)", "json/__init__.py", "loads"),
+    ("  baselines: PageFeatures.from_dict", "analysis/extract.py", "from_dict"),
+    ("analysis: analyse_page (digest, reuse or parse + analyse)", "checking/analyser.py", "analyse_page"),
+    ("  content_hash (words of the page)", "checking/analyser.py", "content_hash"),
+)
+
+
+def start_profiles():
+    """A cProfile (CPU time of its own thread) for the main thread and for each thread running the engine's
+    DB calls (``loop._db``) or page analyses (``analyser.analyse_page``, ``analysis.compare_cloaking``)."""
+    import cProfile
+
+    from lachan.monitoring import analysis
+    from lachan.monitoring.checking import analyser
+    from lachan.monitoring.engine import loop
+
+    profiles = {"main": cProfile.Profile(time.thread_time)}
+
+    def profiled(fn):
+        def wrapper(*args, **kwargs):
+            name = threading.current_thread().name
+            prof = profiles.setdefault(name, cProfile.Profile(time.thread_time))
+            prof.enable()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                prof.disable()
+        return wrapper
+
+    loop._db = profiled(loop._db)
+    analyser.analyse_page = profiled(analyser.analyse_page)
+    analysis.compare_cloaking = profiled(analysis.compare_cloaking)
+    profiles["main"].enable()
+    return profiles
+
+
+def profile_summary(profiles, checks):
+    import pstats
+
+    profiles["main"].disable()
+    stats = pstats.Stats(*profiles.values())
+    total = sum(row[2] for row in stats.stats.values())  # tottime of everything profiled
+    parts = {"total profiled CPU": total}
+    for label, suffix, name in PROFILE_PARTS:
+        parts[label] = sum(row[3] for (path, _line, func), row in stats.stats.items()
+                           if func == name and path.endswith(suffix))
+    by_package = {}
+    for (path, _line, _func), row in stats.stats.items():
+        key = ("aiohttp" if "/aiohttp/" in path else "asyncio" if "/asyncio/" in path
+               else "django" if "/django/" in path else "lachan" if "/lachan/" in path
+               else "builtins/C" if path == "~" else "other")
+        by_package[key] = by_package.get(key, 0.0) + row[2]
+    return {"checks": checks, "parts": parts, "by_package": by_package}
+
+
+def print_profile(results):
+    for r in results:
+        prof = r.get("profile")
+        if not prof:
+            continue
+        n = max(1, prof["checks"])
+        print(f"  profile of one process ({prof['checks']:,} checks; cumulative CPU, ms per check):")
+        for label, seconds in prof["parts"].items():
+            print(f"    {label:<50} {seconds:8.1f} s {seconds * 1000 / n:8.1f} ms")
+        print("    own time by package: " + ", ".join(
+            f"{k} {v * 1000 / n:.1f} ms" for k, v in sorted(prof["by_package"].items(), key=lambda kv: -kv[1])))
 
 
 def naive_worker(args):
@@ -212,7 +306,8 @@ def seed(args):
 
 def start_farm(args):
     farm = subprocess.Popen([sys.executable, str(ROOT / "bench" / "monitor_farm.py"), "--sites", str(args.sites),
-                             "--port", str(args.port), "--max-delay", str(args.max_delay)],
+                             "--port", str(args.port), "--max-delay", str(args.max_delay),
+                             "--dynamic", str(args.dynamic)],
                             stdout=subprocess.PIPE, text=True)
     for line in farm.stdout:
         print("  " + line.rstrip())
@@ -227,7 +322,7 @@ def start_farm(args):
 def spawn_worker(args, kind, name, duration):
     argv = [sys.executable, __file__, "--worker", kind, "--name", name, "--duration", str(duration),
             "--sites", str(args.sites), "--port", str(args.port), "--concurrency", str(args.concurrency),
-            "--per-host", str(args.per_host)]
+            "--per-host", str(args.per_host), *(["--profile"] if args.profile else [])]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
 
 
@@ -247,7 +342,8 @@ def collect(procs, farm):
 
 
 def run_naive(args, farm):
-    print(f"\nnaive sequential loop, {args.naive:.0f} s (fetch_sync + extract_features + analyse, home page only)")
+    print(f"\nnaive sequential loop, {args.naive:.0f} s (fetch_sync + extract_features + analyse, home page only; "
+          f"load average {load_average()})")
     farm_cpu0 = proc_cpu_seconds(farm.pid)
     proc = spawn_worker(args, "naive", "naive", args.naive)
     [result], _ = collect([proc], farm)
@@ -257,7 +353,8 @@ def run_naive(args, farm):
     print(f"  check latency p50 {percentile(result['latencies'], 50) * 1000:,.0f} ms, "
           f"p95 {percentile(result['latencies'], 95) * 1000:,.0f} ms")
     print(f"  peak RSS {result['peak_rss_kb'] / 1024:,.0f} MB; CPU {result['cpu_s']:.1f} s "
-          f"({result['cpu_s'] / result['wall_s']:.2f} cores); farm CPU {proc_cpu_seconds(farm.pid) - farm_cpu0:.1f} s")
+          f"({result['cpu_s'] / result['wall_s']:.2f} cores); farm CPU {proc_cpu_seconds(farm.pid) - farm_cpu0:.1f} s; "
+          f"load average {load_average()}")
     return per_min
 
 
@@ -294,9 +391,16 @@ def run_engine(args, farm, processes, run_no):
           f"p95 {percentile(home_ms, 95):,.0f} ms")
     for r, p in zip(results, procs, strict=True):
         s = r["stats"]
+        checked = max(1, s.get("checked", 0))
         print(f"  process {p.pid}: peak RSS {r['peak_rss_kb'] / 1024:,.0f} MB, CPU {r['cpu_s']:.1f} s over "
-              f"{r['wall_s']:.0f} s ({r['cpu_s'] / r['wall_s']:.2f} cores); checked {s.get('checked', 0):,} "
-              f"(deep {s.get('deep', 0):,}), timeouts {s.get('timeouts', 0)}, errors {s.get('errors', 0)}")
+              f"{r['wall_s']:.0f} s ({r['cpu_s'] / r['wall_s']:.2f} cores, {r['cpu_s'] / checked * 1000:.0f} ms a "
+              f"check); run() took {s.get('run_s', 0):.1f} s for a duration of {args.duration:.0f} s; checked "
+              f"{s.get('checked', 0):,} (deep {s.get('deep', 0):,}), timeouts {s.get('timeouts', 0)}, errors "
+              f"{s.get('errors', 0)}")
+        print(f"    pages analysed {s.get('analysed', 0):,}, previous analysis reused {s.get('reused', 0):,} "
+              f"(same bytes, same baseline), cloaking comparisons skipped {s.get('cloaking_skipped', 0):,} (three "
+              f"identical answers); event-loop lag ms {s.get('loop_lag_ms')}; checks in flight {s.get('in_flight')}")
+    print_profile(results)
     total_mb = peak_total / 1024
     print(f"  monitor processes together: peak RSS {total_mb:,.0f} MB sampled (sum of peaks "
           f"{sum(r['peak_rss_kb'] for r in results) / 1024:,.0f} MB; target ≤ {TARGET_MB:,}); farm CPU "

@@ -11,8 +11,10 @@ literals: the monitor's DNS lookups (A/AAAA/NS/MX) are not exercised by this far
 Every response waits a random 0–``--max-delay`` s (default 2) first. Pages are Vietnamese public-site-like
 HTML of 50–200 KB (menus, news lists, document tables, sidebars of links, footers, inline CSS and JS): a
 pool of ``--pool`` bodies is generated once at start; a site always serves the same body for the same path
-(its own page), with its own name and title, today's date and a visit counter that changes on every
-request (the dynamic bits a baseline comparison must tolerate). Besides the home page: ``/robots.txt``,
+(its own page), with its own name and title and today's date. A share of the sites (``--dynamic``, 50 %,
+chosen by a fixed seed) are *dynamic*, as many CMS portals are: their pages also carry a visit counter and
+a random token that change on every request (the dynamic bits a baseline comparison must tolerate, and
+bytes that are never the same twice); the others send the same bytes for the same page all day. Besides the home page: ``/robots.txt``,
 ``/sitemap.xml`` (10 URLs of the site) and any other path (a page of the pool). Some sites misbehave,
 chosen by a fixed seed: ``--defaced`` (2 %) serve a "Hacked by" page, ``--injected`` (3 %) hide a block of
 gambling links in the home page (``display:none``), ``--cloaked`` (1 %) show gambling links to Googlebot
@@ -48,6 +50,12 @@ def site_url(i, port, net="127.1"):
 def site_index(address, net="127.1"):
     _a, _b, c, d = (int(x) for x in address.split("."))
     return c * PER_OCTET + d - 1
+
+
+def dynamic_sites(sites, share=0.5, seed=7):
+    """The indices of the sites whose pages change on every request (the same for the same arguments)."""
+    rnd = random.Random(seed * 31 + 1)
+    return frozenset(rnd.sample(range(sites), round(sites * share)))
 
 
 def site_kinds(sites, *, defaced=0.02, injected=0.03, cloaked=0.01, down=0.01, seed=7):
@@ -162,9 +170,11 @@ def make_body(rnd, size):
 
 
 class Farm:
-    def __init__(self, sites, *, pool, max_delay, kinds, net, seed=11):
+    def __init__(self, sites, *, pool, max_delay, kinds, net, seed=11, dynamic=frozenset()):
         rnd = random.Random(seed)
         self.sites, self.max_delay, self.kinds, self.net = sites, max_delay, kinds, net
+        self.dynamic = dynamic
+        self.tokens = random.Random(seed + 2)
         self.bodies = [make_body(rnd, rnd.randint(50_000, 195_000)) for _ in range(pool)]
         self.delay = random.Random(seed + 1)
         self.requests = 0
@@ -179,8 +189,12 @@ class Farm:
         name = f"{BODIES[i % len(BODIES)]} {PLACES[(i // len(BODIES)) % len(PLACES)]} (site {i})"
         head = (f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{name}</title></head><body>'
                 f'<div id="header"><h1>{name}</h1><p>Hôm nay: {dt.date.today():%d/%m/%Y}</p></div>').encode()
+        counter = ""
+        if i in self.dynamic:
+            counter = (f'<p>Lượt truy cập: {1000 + self.visits[i]}</p><input type="hidden" name="_token" '
+                       f'value="{self.tokens.getrandbits(64):016x}">')
         foot = (f'<div id="footer"><p>Bản quyền © {name}. Địa chỉ: số {i % 300 + 1} đường Trần Hưng Đạo.</p>'
-                f"<p>Lượt truy cập: {1000 + self.visits[i]}</p></div></body></html>").encode()
+                f"{counter}</div></body></html>").encode()
         body = self.bodies[(i * 7 + hash(path)) % len(self.bodies)]
         return b"".join((head, body, spam, foot))
 
@@ -224,7 +238,8 @@ async def serve(args):
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     started = time.perf_counter()
     kinds = site_kinds(args.sites, seed=args.seed)
-    farm = Farm(args.sites, pool=args.pool, max_delay=args.max_delay, kinds=kinds, net=args.net)
+    dynamic = dynamic_sites(args.sites, args.dynamic, seed=args.seed)
+    farm = Farm(args.sites, pool=args.pool, max_delay=args.max_delay, kinds=kinds, net=args.net, dynamic=dynamic)
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", farm.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -235,7 +250,7 @@ async def serve(args):
     sizes = sorted(len(b) for b in farm.bodies)
     print(f"farm: {args.sites} sites on {hosts[0]} … {hosts[-1]} port {args.port}, {len(farm.bodies)} page bodies "
           f"{sizes[0] // 1024}-{sizes[-1] // 1024} KB (median {sizes[len(sizes) // 2] // 1024} KB), delay 0-"
-          f"{args.max_delay} s, misbehaving: " + ", ".join(f"{k} {sum(v == k for v in kinds.values())}" for k in KINDS)
+          f"{args.max_delay} s, dynamic (new bytes on every request) {len(dynamic)}, misbehaving: " + ", ".join(f"{k} {sum(v == k for v in kinds.values())}" for k in KINDS)
           + f"; ready in {time.perf_counter() - started:.1f} s", flush=True)
     print(f"READY {args.sites} {site_url(0, args.port, args.net)} {site_url(args.sites - 1, args.port, args.net)}",
           flush=True)
@@ -255,7 +270,9 @@ def parse_args(argv=None):
     parser.add_argument("--net", default="127.1", help="first two octets of the sites' loopback addresses")
     parser.add_argument("--pool", type=int, default=120, help="distinct page bodies generated at start")
     parser.add_argument("--max-delay", type=float, default=2.0, help="seconds; each response waits 0..this")
-    parser.add_argument("--seed", type=int, default=7, help="which sites misbehave")
+    parser.add_argument("--seed", type=int, default=7, help="which sites misbehave, which are dynamic")
+    parser.add_argument("--dynamic", type=float, default=0.5,
+                        help="share of the sites whose pages change on every request (visit counter, token)")
     args = parser.parse_args(argv)
     if not 1 <= args.sites <= 250 * 256:
         parser.error("--sites: 1 to 64,000")

@@ -54,6 +54,10 @@ class WatchedSite(ScopedModel):
     page_hashes = models.JSONField(
         _("page content hashes"), default=dict, blank=True,
         help_text=_("Content hash of the last snapshot kept of each page URL (the engine only)."))
+    analysed_pages = models.JSONField(
+        _("last page analyses"), default=dict, blank=True,
+        help_text=_("Per page URL, the digest of the bytes last analysed with their findings, reused while the "
+                    "bytes and the baseline stay the same (the engine only)."))
 
     scope_unit = SITE_SCOPE
 

@@ -46,7 +46,8 @@ class CheckResult:
     """One full check of a site. ``pages`` maps each page URL fetched OK (as requested: the home URL,
     a sub-page, a sitemap URL) to its ``PageFeatures`` — what the engine keeps as baselines. ``dns`` holds
     the record types that were answered (``{"A": [...], "AAAA": [...], "NS": [...], "MX": [...]}``, each
-    sorted; empty for an IP-literal host)."""
+    sorted; empty for an IP-literal host). ``pages`` holds only the pages parsed in this check: a page
+    whose analysis was reused (same bytes, same baseline) is in ``analyses`` only."""
 
     url: str
     final_url: str
@@ -61,6 +62,7 @@ class CheckResult:
     dns: dict = field(default_factory=dict)
     pages: dict = field(default_factory=dict)
     deep: bool = False
+    analyses: dict = field(default_factory=dict)  # url → analyser.PageRecord (reused or made in this check)
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def to_json(self) -> dict:

@@ -7,7 +7,10 @@ runs the probes, sub-pages and sitemap sample concurrently (``CheckOptions.page_
 One bad page never fails the check: a sub-page that fails is a ``down`` finding of that URL, a probe that
 fails is an ``info`` finding, and an exception in the analysis of a page is reported in
 ``error_message`` without losing the other findings. Each page is parsed once (``extract_features``);
-the cloaking comparison re-reads the three bodies (``analysis.compare_cloaking`` takes HTML).
+the cloaking comparison re-reads the three bodies (``analysis.compare_cloaking`` takes HTML) unless they
+are the same bytes. The analysis runs through a ``PageAnalyser`` (``analyser.py``: inline by default, in a
+thread pool in the engine) and a page whose bytes are those of its previous check, against the same
+baseline, reuses that check's analysis (``previous_analyses``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from lachan.monitoring.analysis.sites import is_unrelated, site_of
 
 from . import dns as dns_checks
 from . import kinds, sitemap
+from .analyser import INLINE, PageAnalyser
 from .http import Page, fetch_page
 from .options import DEFAULT_OPTIONS, CheckOptions
 from .result import CheckFinding, CheckResult
@@ -47,10 +51,16 @@ def _features(value):
 class _Check:
     """The state of one check while it runs (not kept afterwards)."""
 
-    def __init__(self, session, url, *, baselines, options, deep):
+    def __init__(self, session, url, *, baselines, options, deep, analyser=None, previous=None, baseline_keys=None,
+                 clock=None):
         self.session = session
         self.url = url
         self.baselines = baselines or {}
+        self.analyser: PageAnalyser = analyser or INLINE
+        self.previous = previous or {}  # url → PageRecord JSON of the previous check
+        self.baseline_keys = baseline_keys or {}  # url → identity of the baseline (reuse is per baseline)
+        self.clock = clock
+        self.analyses: dict = {}  # url → PageRecord of this check
         self.options = options
         self.deep = deep
         self.findings: list[CheckFinding] = []
@@ -113,23 +123,26 @@ class _Check:
                 url=page.url, signal="expiring", days_left=days_left, **facts))
         return days_left
 
-    def analyse(self, page: Page):
-        """Content findings of a page fetched OK; its features kept in ``pages``."""
+    async def analyse(self, page: Page):
+        """Content findings of a page fetched OK; its ``PageRecord`` kept in ``analyses`` and, when it was
+        parsed in this check, its features in ``pages``. Returns the record (None: not analysed)."""
         result = page.result
         self.redirect_offsite(page)
         if not page.is_html():
             return None
         try:
-            features = analysis.extract_features(result.body, result.final_url, encoding=result.charset)
-            found = analysis.analyse(features, self.baseline(page.url))
+            record = await self.analyser.page(
+                result.body, result.final_url, result.charset, self.baseline(page.url),
+                self.baseline_keys.get(page.url, ""), self.previous.get(page.url), clock=self.clock)
         except Exception as exc:  # a hostile page must not stop the check
             log.exception("analysis of %s failed", page.url)
             self.errors.append(f"analysis of {page.url}: {type(exc).__name__}: {exc}")
             return None
-        self.pages[page.url] = features
-        host = features.host or host_of(result.final_url)
-        self.findings.extend(kinds.from_analysis(f, page.url, host) for f in found)
-        return features
+        self.analyses[page.url] = record
+        if record.features is not None:
+            self.pages[page.url] = record.features
+        self.findings.extend(kinds.from_analysis(f, page.url, record.host) for f in record.findings)
+        return record
 
     def redirect_offsite(self, page: Page):
         """``redirect_offsite`` when the HTTP redirects end on another site than the one asked for."""
@@ -170,10 +183,10 @@ class _Check:
             return
         result = page.result
         try:
-            found = analysis.compare_cloaking(
+            found = await self.analyser.cloaking(
                 page.url, (result.status, result.final_url, result.body),
                 (googlebot.result.status, googlebot.result.final_url, googlebot.result.body),
-                (referer.result.status, referer.result.final_url, referer.result.body))
+                (referer.result.status, referer.result.final_url, referer.result.body), clock=self.clock)
         except Exception as exc:
             log.exception("cloaking comparison of %s failed", page.url)
             self.errors.append(f"cloaking of {page.url}: {type(exc).__name__}: {exc}")
@@ -191,7 +204,7 @@ class _Check:
                 url=url, signal=signal if signal.startswith("http_") else f"subpage_{signal}",
                 error_kind=signal, error=message))
             return
-        if self.analyse(page) is not None and probe:
+        if await self.analyse(page) is not None and probe:
             await self.probe(page)
 
     async def sitemap_sample(self, home: Page, count: int, exclude):
@@ -220,7 +233,8 @@ def subpage_urls(home_url: str, subpages) -> list[str]:
 
 async def check_site(session, url, *, baselines: dict | None = None, previous_dns: dict | None = None,
                      subpages=(), sitemap_sample: int = 0, deep: bool = True, options: CheckOptions | None = None,
-                     dns_resolver=None) -> CheckResult:
+                     dns_resolver=None, analyser: PageAnalyser | None = None, previous_analyses: dict | None = None,
+                     baseline_keys: dict | None = None, clock=None) -> CheckResult:
     """One full check of the site at ``url`` through ``session`` (a ``guarded_session()``).
 
     ``baselines`` maps page URLs (as requested: the home URL, sub-page URLs, sitemap URLs) to the
@@ -228,10 +242,18 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
     ``CheckResult.dns``; ``dns_resolver`` a ``checking.dns.DnsLookup`` (default: the process-wide one).
     ``deep=False`` checks the home page only (DNS from the cache); ``deep=True`` adds the cloaking
     probes, ``subpages`` and ``sitemap_sample`` URLs of the sitemap, and asks DNS afresh.
+
+    ``analyser`` runs the page analysis (default: inline); ``previous_analyses`` maps page URLs to the
+    ``PageRecord`` JSON of the previous check and ``baseline_keys`` page URLs to an identity of their
+    baseline (the engine: the baseline snapshot's id): a page with the same bytes and the same baseline key
+    reuses its previous analysis. ``clock`` (with ``pause()``/``resume()``) is paused while a page waits for
+    and is in analysis.
+    ``CheckResult.analyses`` holds this check's records.
     """
     options = options or DEFAULT_OPTIONS
     lookup = dns_resolver or dns_checks.default_lookup()
-    check = _Check(session, url, baselines=baselines, options=options, deep=deep)
+    check = _Check(session, url, baselines=baselines, options=options, deep=deep, analyser=analyser,
+                   previous=previous_analyses, baseline_keys=baseline_keys, clock=clock)
     home, dns_answers = await asyncio.gather(check.fetch(url), check.dns(lookup, host_of(url)))
     check.findings.extend(dns_checks.compare(previous_dns, dns_answers, url))
 
@@ -247,11 +269,11 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
         check.findings.append(_finding("down", severity, N_("The home page is down: %(error)s"), {"error": message},
                                        url=url, signal=signal, **evidence))
     else:
-        features = check.analyse(home)
+        record = await check.analyse(home)
         if deep:
             extra = subpage_urls(url, subpages)
             jobs = [check.subpage(u, probe=options.cloak_subpages) for u in extra]
-            if features is not None:
+            if record is not None:
                 jobs.append(check.probe(home))
             if sitemap_sample > 0:
                 jobs.append(check.sitemap_sample(home, sitemap_sample, exclude={url, result.final_url, *extra}))
@@ -277,4 +299,5 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
         dns=dns_answers,
         pages=check.pages,
         deep=deep,
+        analyses=check.analyses,
     )

@@ -30,35 +30,41 @@ def worker_token(name=""):
     return f"{base}:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:100]
 
 
-def due_q(now):
+def due_q(now, due_at=None):
+    """Enabled, due at ``due_at`` (default ``now``) and free at ``now`` (nobody's, or its lease ran out)."""
+    due_at = now if due_at is None else due_at
     free = Q(claimed_by="") | Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    return Q(enabled=True) & (Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)) & free
+    return Q(enabled=True) & (Q(next_check_at__isnull=True) | Q(next_check_at__lte=due_at)) & free
 
 
-def candidates(now, limit):
+def candidates(now, limit, due_at=None):
     """Ids of due sites, the most overdue first (never checked first)."""
-    rows = WatchedSite.objects.filter(due_q(now), website__monitored=True).order_by(
+    rows = WatchedSite.objects.filter(due_q(now, due_at), website__monitored=True).order_by(
         F("next_check_at").asc(nulls_first=True), "pk")
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
     return list(rows.values_list("pk", flat=True)[:limit])
 
 
-def take(ids, worker, now, lease=None):
-    """The conditional UPDATE: claim those of ``ids`` still due; returns how many."""
+def take(ids, worker, now, lease=None, due_at=None):
+    """The conditional UPDATE: claim those of ``ids`` still due; returns how many. The lease runs from
+    ``now`` (the real time of the claim), whatever ``due_at`` is."""
     if not ids:
         return 0
     lease = timedelta(seconds=settings.MONITOR_LEASE_SECONDS if lease is None else lease)
-    return WatchedSite.objects.filter(due_q(now), pk__in=ids).update(claimed_by=worker, claimed_until=now + lease)
+    return WatchedSite.objects.filter(due_q(now, due_at), pk__in=ids).update(claimed_by=worker,
+                                                                             claimed_until=now + lease)
 
 
-def claim_due(worker, limit, now, lease=None):
-    """Claim up to ``limit`` due sites for ``worker``; returns them (with website and unit loaded)."""
+def claim_due(worker, limit, now, lease=None, due_at=None):
+    """Claim up to ``limit`` sites due at ``due_at`` (default ``now``: a ``once`` round passes its start, so
+    that sites it checked and rescheduled are not taken again) for ``worker``; the lease runs from ``now``.
+    Returns the sites (with their website loaded)."""
     if limit <= 0:
         return []
     with transaction.atomic():
-        ids = candidates(now, limit)
-        if not take(ids, worker, now, lease):
+        ids = candidates(now, limit, due_at)
+        if not take(ids, worker, now, lease, due_at):
             return []
     return list(WatchedSite.objects.filter(pk__in=ids, claimed_by=worker).select_related("website"))
 

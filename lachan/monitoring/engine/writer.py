@@ -6,21 +6,25 @@ the state machine of ``services.evaluate`` (alerts, events), the next check time
 the sites are written back with one bulk UPDATE. Results of sites no longer claimed by this worker (its
 lease ran out and another monitor took them) are dropped, so a site's check is never recorded twice.
 
-The content hash (``content_hash``) covers the title, the visible text and the hidden blocks' text, normalised
-by ``analysis.similarity.normalise`` (dates, times, counters, session tokens → placeholders), and the sorted
-link, script and frame addresses (already stripped of session and tracking parameters): a page that only
-shows today's date or a visit counter does not make a new snapshot on each check, an injected hidden link
-does.
+The content hash (``checking.analyser.content_hash``, computed with the analysis, off the event loop)
+covers the words of the title, the visible text and the hidden blocks' text (``analysis.similarity.words``:
+dates, times, counters, session tokens left out), and the sorted link, script and frame addresses (already
+stripped of session and tracking parameters): a page that only shows today's date or a visit counter does
+not make a new snapshot on each check, an injected hidden link does.
+
+With the snapshots the site keeps ``analysed_pages``: for each page URL the record of its last analysis
+(body digest, baseline key, content hash, findings — ``checking.analyser.PageRecord``), which the next check
+reuses when the bytes and the baseline are the same. A record is kept only while its content hash is the
+one in ``page_hashes`` (both are written in the same transaction), at most ``RECORDS_MAX`` URLs a site.
 """
 
-import hashlib
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from django.db import transaction
 
-from ..analysis.similarity import normalise
+from ..checking.analyser import content_hash
 from ..choices import EventKind, FindingKind, Verdict
 from ..models import Check, SiteEvent, Snapshot, WatchedSite
 from ..services import (
@@ -35,6 +39,8 @@ from ..services import (
 logger = logging.getLogger("lachan.monitoring")
 
 JUDGED_KINDS = CONTENT_KINDS | {FindingKind.CLOAKING}
+RECORDS_MAX = 16  # analysis records kept per site (home, sub-pages, the sitemap URLs sampled lately)
+WRITTEN_FIELDS = [*SITE_RESULT_FIELDS, "analysed_pages", "claimed_by", "claimed_until"]
 
 
 @dataclass
@@ -50,25 +56,22 @@ class Done:
     extra: dict = field(default_factory=dict)
 
 
-def _href(item):
-    return item.href if hasattr(item, "href") else (item.get("href", "") if isinstance(item, dict) else str(item))
-
-
-def _text(item):
-    return item.text if hasattr(item, "text") else (item.get("text", "") if isinstance(item, dict) else "")
-
-
-def content_hash(features):
-    """SHA-256 of what a visitor or a search engine gets: title and visible text, the text of hidden
-    blocks, the link, script and frame addresses — text normalised (dates, counters …), addresses sorted."""
-    text = "\n".join([features.title, features.text, *(_text(b) for b in features.hidden_blocks)])
-    addresses = sorted({_href(x) for x in (*features.links, *features.iframes)} | set(features.scripts))
-    payload = " ".join(normalise(text).split()) + "\n" + "\n".join(addresses)
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def _features_dict(features):
-    return features.to_dict() if hasattr(features, "to_dict") else dict(features)
+    """``PageFeatures.to_dict()`` without ``dataclasses.asdict``'s deep copy (the lists of links are fresh
+    lists of fresh dicts all the same): a tenth of the time on a page of a few hundred links."""
+    if not hasattr(features, "to_dict"):
+        return dict(features)
+    out = dict(vars(features))
+    for name in ("links", "iframes"):
+        out[name] = [dict(vars(x)) if hasattr(x, "__dict__") else dict(x) for x in out[name]]
+    out["hidden_blocks"] = [{**vars(b), "links": list(b.links)} if hasattr(b, "__dict__") else dict(b)
+                            for b in out["hidden_blocks"]]
+    for name, value in out.items():
+        if isinstance(value, list) and name not in ("links", "iframes", "hidden_blocks"):
+            out[name] = list(value)
+        elif isinstance(value, dict):
+            out[name] = dict(value)
+    return out
 
 
 def _check_row(item, worker):
@@ -84,18 +87,40 @@ def _judged_urls(result):
     return {f.url or result.url for f in result.findings if f.kind in JUDGED_KINDS}
 
 
+def _pages(result):
+    """``(url, content hash, features or None)`` of each page the check judged."""
+    records = getattr(result, "analyses", None) or {}
+    out = [(url, record.content_hash, record.features) for url, record in records.items()]
+    out += [(url, content_hash(features), features) for url, features in (result.pages or {}).items()
+            if url not in records]
+    return out
+
+
+def _records(site, result):
+    """The site's ``analysed_pages`` after this check: this check's records whose content hash is the one
+    in ``page_hashes`` (others dropped), then older ones, at most ``RECORDS_MAX``."""
+    hashes = site.page_hashes or {}
+    fresh = {url: record.to_json() for url, record in (getattr(result, "analyses", None) or {}).items()
+             if hashes.get(url) == record.content_hash}
+    older = {url: data for url, data in (site.analysed_pages or {}).items()
+             if url not in fresh and isinstance(data, dict) and hashes.get(url) == data.get("hash")}
+    merged = {**fresh, **older}
+    return dict(list(merged.items())[:RECORDS_MAX])
+
+
 def _snapshots(item, events):
-    """New Snapshot rows of the item's pages (the site's ``page_hashes`` updated in memory)."""
+    """New Snapshot rows of the item's pages (the site's ``page_hashes`` and ``analysed_pages`` updated in
+    memory)."""
     site, result = item.site, item.result
-    if result.verdict == Verdict.DOWN or not result.pages:
+    pages = _pages(result) if result.verdict != Verdict.DOWN else []
+    if not pages:
         return []
     hashes = dict(site.page_hashes or {})
     judged = _judged_urls(result)
     rows = []
-    for url, features in result.pages.items():
-        digest = content_hash(features)
+    for url, digest, features in pages:
         previous = hashes.get(url)
-        if previous == digest:
+        if previous == digest or features is None:  # unchanged, or a reused analysis (nothing to keep)
             continue
         hashes[url] = digest
         baseline = url not in item.baseline_urls and url not in judged
@@ -106,6 +131,7 @@ def _snapshots(item, events):
             events.append(SiteEvent(site=site, at=item.checked_at, kind=EventKind.CONTENT_CHANGED,
                                     message=url[:500], data={"url": url, "baseline": baseline}))
     site.page_hashes = hashes
+    site.analysed_pages = _records(site, result)
     return rows
 
 
@@ -114,13 +140,12 @@ def persist(items, worker):
     fails the sites are left as they were in memory, so the call can be retried as a whole."""
     if not items:
         return 0, []
-    saved = [(item.site, dict(item.site.__dict__), dict(item.site.page_hashes or {})) for item in items]
+    saved = [(item.site, dict(item.site.__dict__)) for item in items]
     try:
         return _persist(items, worker)
     except BaseException:
-        for site, state, hashes in saved:
+        for site, state in saved:
             site.__dict__.update(state)
-            site.page_hashes = hashes
         raise
 
 
@@ -154,7 +179,6 @@ def _persist(items, worker):
             site.claimed_by, site.claimed_until = "", None
         Snapshot.objects.bulk_create(snapshots)
         SiteEvent.objects.bulk_create(events)
-        WatchedSite.objects.bulk_update([item.site for item in items],
-                                        [*SITE_RESULT_FIELDS, "claimed_by", "claimed_until"])
+        WatchedSite.objects.bulk_update([item.site for item in items], WRITTEN_FIELDS)
         after_commit_notify(notify)
     return len(items), notify

@@ -1,0 +1,165 @@
+"""Where and how the pages of a check are analysed: ``PageAnalyser``.
+
+The analysis of a page (``extract_features`` + ``analyse``, and the cloaking comparison) is pure CPU work.
+``check_site`` hands it to an analyser:
+
+* ``PageAnalyser()`` (the default, ``lachan monitor check``) runs it right there, on the event loop;
+* ``PageAnalyser(executor=pool, slots=N)`` (the monitor engine) runs it in a thread pool, at most ``N``
+  pages at once, so the event loop stays free to read sockets and keep its timers honest. A check's
+  ``clock`` (optional, with ``pause()`` and ``resume()``) is paused while the check waits for a slot and is
+  analysed: the engine's check timeout measures the network, not our own CPU.
+
+**Reuse.** When the raw bytes of a page (with its final URL and charset) are identical to those analysed at
+the previous check of that URL, and that URL's baseline is the same, the previous analysis is reused instead
+of parsing the page again: identical input against the same baseline gives the same findings. What a check
+remembers of each analysed URL is a small record (``PageRecord.to_json``: body digest, baseline key, content
+hash, findings as dicts), stored by the engine with the site; ``ANALYSIS_VERSION`` (a digest of the analysis
+package's source) is part of the digest, so a new version of the analysis never reuses an old result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from lachan.monitoring import analysis
+from lachan.monitoring.analysis.extract import host_of
+from lachan.monitoring.analysis.similarity import words
+
+
+def _analysis_version() -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(analysis.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+ANALYSIS_VERSION = _analysis_version()
+
+
+def body_digest(body: bytes, final_url: str, charset: str | None) -> str:
+    """BLAKE2b-128 of what the analysis of a page depends on besides its baseline."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{ANALYSIS_VERSION}\n{final_url}\n{charset or ''}\n".encode("utf-8", "surrogatepass"))
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _href(item):
+    return item.href if hasattr(item, "href") else (item.get("href", "") if isinstance(item, dict) else str(item))
+
+
+def _text(item):
+    return item.text if hasattr(item, "text") else (item.get("text", "") if isinstance(item, dict) else "")
+
+
+def content_hash(features) -> str:
+    """SHA-256 of what a visitor or a search engine gets: the words of the title, the visible text and the
+    hidden blocks' text (``similarity.words``: dates, times, counters and tokens left out), then the link,
+    script and frame addresses, sorted. A page that only shows today's date or a visit counter keeps its
+    hash; an injected hidden link or a changed sentence does not."""
+    text = "\n".join([features.title, features.text, *(_text(b) for b in features.hidden_blocks)])
+    addresses = sorted({_href(x) for x in (*features.links, *features.iframes)} | set(features.scripts))
+    payload = " ".join(words(text)) + "\n" + "\n".join(addresses)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class PageRecord:
+    """The analysis of one page: its findings (``analysis.Finding``), the page's host, the content hash
+    and the body digest and baseline key it was made from. ``features`` is set when the page was parsed
+    in this check (None when the record was reused)."""
+
+    digest: str
+    baseline_key: str
+    content_hash: str
+    host: str
+    findings: list
+    features: object = None
+    reused: bool = False
+
+    def to_json(self) -> dict:
+        return {"digest": self.digest, "baseline": self.baseline_key, "hash": self.content_hash,
+                "host": self.host, "findings": [f.to_dict() for f in self.findings]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PageRecord:
+        return cls(digest=data["digest"], baseline_key=str(data.get("baseline", "")), content_hash=data["hash"],
+                   host=data.get("host", ""), findings=[analysis.Finding.from_dict(f) for f in data["findings"]],
+                   reused=True)
+
+
+def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=None) -> PageRecord:
+    """The record of a page: ``previous`` (a ``PageRecord`` or its JSON) when its digest and baseline key
+    match, else a fresh analysis (``extract_features`` + ``analyse`` against ``baseline``)."""
+    digest = body_digest(body, final_url, charset)
+    if previous is not None:
+        try:
+            record = previous if isinstance(previous, PageRecord) else PageRecord.from_json(previous)
+        except (KeyError, TypeError, ValueError):
+            record = None  # a record of an older shape: analyse afresh
+        if record is not None and record.digest == digest and record.baseline_key == str(baseline_key or ""):
+            record.reused = True
+            return record
+    features = analysis.extract_features(body, final_url, encoding=charset)
+    found = analysis.analyse(features, baseline)
+    return PageRecord(digest=digest, baseline_key=str(baseline_key or ""), content_hash=content_hash(features),
+                      host=features.host or host_of(final_url), findings=found, features=features)
+
+
+class PageAnalyser:
+    """Runs ``analyse_page`` / ``cloaking_findings`` inline (no ``executor``) or in ``executor`` with at most
+    ``slots`` at once; ``clock`` (optional) is paused meanwhile."""
+
+    def __init__(self, executor=None, *, slots: int = 1):
+        self.executor = executor
+        self.slots = max(1, int(slots))
+        self._semaphore = None
+        self.waiting = 0  # calls waiting for a slot (the engine's measure of CPU backlog)
+        self.analysed = 0
+        self.reused = 0
+        self.cloaking_skipped = 0
+
+    async def _run(self, fn, *args, clock=None):
+        if self.executor is None:
+            return fn(*args)
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.slots)
+        if clock is not None:
+            clock.pause()
+        try:
+            self.waiting += 1
+            try:
+                await self._semaphore.acquire()
+            finally:
+                self.waiting -= 1
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+            finally:
+                self._semaphore.release()
+        finally:
+            if clock is not None:
+                clock.resume()
+
+    async def page(self, body, final_url, charset, baseline, baseline_key="", previous=None, *, clock=None):
+        record = await self._run(analyse_page, body, final_url, charset, baseline, baseline_key, previous,
+                                 clock=clock)
+        if record.reused:
+            self.reused += 1
+        else:
+            self.analysed += 1
+        return record
+
+    async def cloaking(self, url, browser, googlebot, referer, *, clock=None):
+        """``analysis.compare_cloaking``, skipped when the three fetches are the same (status, final URL and
+        bytes): identical answers show no cloaking."""
+        if browser == googlebot == referer:
+            self.cloaking_skipped += 1
+            return []
+        return await self._run(analysis.compare_cloaking, url, browser, googlebot, referer, clock=clock)
+
+
+INLINE = PageAnalyser()
