@@ -233,7 +233,7 @@ def test_defacement_to_national_report_through_real_processes(world, smtp, lacha
     assert (page.event_key, page.status, page.step) == (f"incident:{incident.pk}", EscalationStatus.ACTIVE, 0)
     (paged,) = mailbox.to(world["duty"].email)
     assert subject(paged).startswith("[Lá Chắn] KHẨN: ") and "Trường THPT Ngô Quyền" in subject(paged)
-    assert f"#{incident.pk}" in paged.get_content() and incident.get_absolute_url() in paged.get_content()
+    assert incident.get_absolute_url() in paged.get_content() and incident.title in paged.get_content()
     assert world["url"].replace("http://", "hxxp://").replace(".", "[.]") in paged.get_content()  # defanged
     (notice,) = mailbox.to("it@ngoquyen.example.edu.vn")
     assert subject(notice) == subject(paged) and "Kính gửi" in notice.get_content()

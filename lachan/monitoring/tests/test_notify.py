@@ -167,7 +167,7 @@ def test_confirmed_defacement_opens_one_incident_and_pages_the_duty_desk(tree, u
     page = Escalation.objects.get()
     assert (page.event_key, page.policy, page.status, page.severity) == (
         f"incident:{incident.pk}", desk, EscalationStatus.ACTIVE, "critical")
-    assert f"#{incident.pk}" in page.body and "KHẨN" in page.subject
+    assert incident.get_absolute_url() in page.body and incident.title in page.body and "KHẨN" in page.subject
     paged = sent_to(users["operator_a"].email)
     assert len(paged) == 1 and paged[0].subject == page.subject and incident.get_absolute_url() in paged[0].body
     assert len(sent_to("focal.a@example.vn")) == 1 and len(sent_to("truc.a@example.vn")) == 1
