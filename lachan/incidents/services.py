@@ -248,7 +248,15 @@ def incident_transition(incident, *, by, to, version, note="", lessons_learned=N
             values[stamp] = now
         stored = _conditional_write(before, version, values, by)
         _event(stored, by, EventKind.TRANSITION, note or "", changes={"status": [before.status, to]})
+        if by is not None:  # a person works on it: the on-duty paging of the incident (and its alert) stops
+            transaction.on_commit(lambda: _stop_paging(stored, by))
     return stored
+
+
+def _stop_paging(incident, by):
+    from lachan.monitoring.escalation import acknowledge_incident
+
+    acknowledge_incident(incident, by)
 
 
 def serious_override(incident, *, by, value, reason, version):

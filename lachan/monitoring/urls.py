@@ -14,6 +14,7 @@ urlpatterns = [
     path("sites/<int:pk>/accept-baseline/", views.SiteAcceptBaselineView.as_view(), name="site_accept_baseline"),
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert_detail"),
+    path("alerts/incident/", views.AlertOpenIncidentView.as_view(), name="alert_open_incident"),
     path("alerts/<int:pk>/acknowledge/", views.AlertAcknowledgeView.as_view(), name="alert_acknowledge"),
     path("alerts/<int:pk>/false-positive/", views.AlertFalsePositiveView.as_view(), name="alert_false_positive"),
     path("checks/", views.CheckListView.as_view(), name="check_list"),

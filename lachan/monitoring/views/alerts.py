@@ -56,6 +56,6 @@ class AlertDetailView(generic.ObjectDetailView):
             "object": alert, "site": site, "can_act": can_act, "health_badge": tables.health_badge(tables.site_health(site)),
             "events": list(alert.events.select_related("user").order_by("-at", "-pk")[:50]),
             "baseline": baseline, "changed": changed, "diff": diff,
-            "incident_create_url": queries.incident_create_url(),
+            "incident_create_url": queries.incident_create_url(), "incident": queries.alert_incident(alert),
         }
         return render(request, "monitoring/alert_detail.html", context)
