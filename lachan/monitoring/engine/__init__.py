@@ -19,7 +19,7 @@ from .loop import Engine
 __all__ = ["Engine", "claim_due", "release", "run", "worker_token"]
 
 ENGINE_OPTIONS = ("concurrency", "per_host", "once", "name", "duration", "grace", "batch_size", "check_timeout",
-                  "options")
+                  "options", "analysis_threads")
 
 
 def run(**options):
@@ -27,8 +27,11 @@ def run(**options):
     due at start was checked. Options: ``concurrency`` (MONITOR_CONCURRENCY), ``per_host``
     (MONITOR_PER_HOST), ``once``, ``name`` (prefix of the worker token), ``duration`` (seconds),
     ``grace`` (seconds given to in-flight checks at shutdown, 10), ``batch_size`` (MONITOR_WRITE_BATCH),
-    ``check_timeout`` (MONITOR_CHECK_TIMEOUT), ``options`` (a ``checking.CheckOptions``). Unknown keys
-    (a management command's verbosity …) are ignored. Returns the run's figures as a dict
-    (claimed, checked, deep, written, timeouts, errors, released, verdicts)."""
+    ``check_timeout`` (MONITOR_CHECK_TIMEOUT: the network part of a check; time in analysis is not counted),
+    ``analysis_threads`` (pages analysed at once, 2), ``options`` (a ``checking.CheckOptions``). Unknown keys
+    (a management command's verbosity …) are ignored. ``concurrency`` is a ceiling: the checks in flight
+    adapt to the event loop's lag and the analysis backlog. Returns the run's figures as a dict (claimed,
+    checked, deep, written, timeouts, errors, released, verdicts, analysed, reused, cloaking_skipped,
+    loop_lag_ms, in_flight)."""
     engine = Engine(**{k: v for k, v in options.items() if k in ENGINE_OPTIONS and v is not None})
     return asyncio.run(engine.main())

@@ -22,6 +22,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from ..checking.analyser import content_hash
@@ -155,7 +156,8 @@ def _persist(items, worker):
         ours = set(WatchedSite.objects.filter(pk__in=ids, claimed_by=worker).values_list("pk", flat=True))
         lost = [item for item in items if item.site.pk not in ours]
         if lost:
-            logger.warning("%d results dropped: their claims were taken over (lease ran out)", len(lost))
+            logger.warning("%d results dropped: this worker no longer holds their claims (lease of %s s ran out)",
+                           len(lost), settings.MONITOR_LEASE_SECONDS)
         items = [item for item in items if item.site.pk in ours]
         if not items:
             return 0, []
