@@ -4,6 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from lachan.accounts.models import User
@@ -18,7 +19,7 @@ class UserSerializer(ScopedModelSerializer):
 
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"},
-        help_text=_("Required when creating a user; leave out to keep the current password."),
+        help_text=gettext_lazy("Required when creating a user; leave out to keep the current password."),
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from .. import forms
@@ -82,10 +83,10 @@ class SiteRecheckView(ObjectActionView):
     model = WatchedSite
     select_related = ("website__unit",)
     form_class = forms.ConfirmForm
-    title = _("Check this site now")
-    explanation = _("The site is checked again (a full check, with the cloaking probes and the sub-pages) within "
+    title = gettext_lazy("Check this site now")
+    explanation = gettext_lazy("The site is checked again (a full check, with the cloaking probes and the sub-pages) within "
                     "a minute; the board shows the result when it is done.")
-    button = _("Check now")
+    button = gettext_lazy("Check now")
 
     def act(self, site, data):
         _services().site_recheck_now(site, by=self.request.user)
@@ -100,11 +101,11 @@ class SiteAcceptBaselineView(ObjectActionView):
     model = WatchedSite
     select_related = ("website__unit",)
     template_name = "monitoring/accept_baseline.html"
-    title = _("Accept the current page as the baseline")
-    explanation = _("Later checks compare the page with this version. Do this only after checking that the "
+    title = gettext_lazy("Accept the current page as the baseline")
+    explanation = gettext_lazy("Later checks compare the page with this version. Do this only after checking that the "
                     "change is legitimate: a defaced or injected page accepted as the baseline is no longer "
                     "reported.")
-    button = _("Accept as baseline")
+    button = gettext_lazy("Accept as baseline")
     danger = True
 
     def get_form(self, site, data=None):
@@ -127,10 +128,10 @@ class SiteAcceptBaselineView(ObjectActionView):
 class AlertAcknowledgeView(ObjectActionView):
     model = Alert
     select_related = ("site__website__unit",)
-    title = _("Acknowledge the alert")
-    explanation = _("You take the alert: reminders and escalations stop. It stays open until the condition is "
+    title = gettext_lazy("Acknowledge the alert")
+    explanation = gettext_lazy("You take the alert: reminders and escalations stop. It stays open until the condition is "
                     "gone.")
-    button = _("Acknowledge")
+    button = gettext_lazy("Acknowledge")
 
     def limit(self, queryset):
         return queryset.filter(state__in=OPEN_ALERT_STATES)
@@ -146,10 +147,10 @@ class AlertFalsePositiveView(ObjectActionView):
     model = Alert
     select_related = ("site__website__unit",)
     form_class = forms.RequiredNoteForm
-    title = _("Mark the alert as a false positive")
-    explanation = _("The alert is closed and the same evidence is not raised again on this site. Say why, for "
+    title = gettext_lazy("Mark the alert as a false positive")
+    explanation = gettext_lazy("The alert is closed and the same evidence is not raised again on this site. Say why, for "
                     "the record.")
-    button = _("Mark as false positive")
+    button = gettext_lazy("Mark as false positive")
     danger = True
 
     def limit(self, queryset):
@@ -170,10 +171,10 @@ class AlertOpenIncidentView(ObjectActionView):
     model = Alert
     select_related = ("site__website__unit", "site__website__system")
     form_class = forms.ConfirmForm
-    title = _("Open an incident from this alert")
-    explanation = _("An incident is opened for the unit with the alert's page, time of detection and evidence, and "
+    title = gettext_lazy("Open an incident from this alert")
+    explanation = gettext_lazy("An incident is opened for the unit with the alert's page, time of detection and evidence, and "
                     "the person on duty is paged. If the alert already has an open incident, you are taken to it.")
-    button = _("Open incident")
+    button = gettext_lazy("Open incident")
 
     def _pk(self, pk):
         pk = pk or self.request.GET.get("alert") or self.request.POST.get("alert")
