@@ -189,8 +189,10 @@ def test_down_after_three_failures_then_recovery_notice(env):
     assert site.status == SiteStatus.DOWN
     alert = Alert.objects.get()
     assert (alert.kind, alert.state) == ("down", AlertState.CONFIRMED)
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == ["focal.a@example.vn", "truc.a@example.vn"]
+    # notify.send: one message per address (the unit's focal point and its on-duty contact)
+    assert len(mail.outbox) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["focal.a@example.vn", "truc.a@example.vn"]
+    assert all(len(m.to) == 1 and m.subject == mail.outbox[0].subject for m in mail.outbox)
     once()  # not due: nothing happens
     assert Check.objects.count() == 3
     make_due()
@@ -200,8 +202,10 @@ def test_down_after_three_failures_then_recovery_notice(env):
     alert.refresh_from_db()
     assert site.status == SiteStatus.UP and site.consecutive_failures == 0
     assert alert.state == AlertState.RESOLVED and alert.recovery_notified_at is not None
-    assert len(mail.outbox) == 2
-    assert "Đã hết" in mail.outbox[1].subject
+    assert len(mail.outbox) == 4
+    recovery = mail.outbox[2:]
+    assert all("Đã hết" in m.subject for m in recovery) and "Đã hết" not in mail.outbox[1].subject
+    assert sorted(m.to[0] for m in recovery) == ["focal.a@example.vn", "truc.a@example.vn"]
     kinds = list(SiteEvent.objects.filter(site=site).order_by("at", "pk").values_list("kind", flat=True))
     assert kinds.count(EventKind.STATUS_CHANGED) == 2  # pending → down, down → up
     assert EventKind.ALERT_RESOLVED in kinds
@@ -269,7 +273,8 @@ def test_defacement_is_confirmed_at_once_and_baseline_accept_resolves_it(env):
     once()
     alert = Alert.objects.get(site=site, kind="defacement")
     assert alert.state == AlertState.CONFIRMED and alert.severity == "critical"
-    assert len(mail.outbox) == 1 and "KHẨN" in mail.outbox[0].subject
+    assert len(mail.outbox) == 2 and all("KHẨN" in m.subject for m in mail.outbox)
+    assert sorted(m.to[0] for m in mail.outbox) == ["focal.a@example.vn", "truc.a@example.vn"]
 
     snapshot = baseline_accept(site, by=env["users"]["admin_a"])
     alert.refresh_from_db()
@@ -277,8 +282,11 @@ def test_defacement_is_confirmed_at_once_and_baseline_accept_resolves_it(env):
     assert snapshot.is_baseline and "hacked" in snapshot.text.lower()
     assert Snapshot.objects.filter(site=site, is_baseline=True).count() == 1
     assert SiteEvent.objects.filter(site=site, kind=EventKind.BASELINE_ACCEPTED).exists()
-    assert len(mail.outbox) == 2  # the recovery notice names the reason
-    assert "baseline" in mail.outbox[1].body or "Lý do" in mail.outbox[1].body
+    assert len(mail.outbox) == 4  # the recovery notice, to each address, names the reason
+    recovery = mail.outbox[2:]
+    assert all("KHẨN" not in m.subject for m in recovery)
+    assert all("baseline" in m.body or "Lý do" in m.body for m in recovery)
+    assert sorted(m.to[0] for m in recovery) == ["focal.a@example.vn", "truc.a@example.vn"]
 
 
 # --- snapshots ----------------------------------------------------------------------------------------------
