@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
 from lachan.monitoring import analysis
 from lachan.monitoring.analysis.extract import host_of
-from lachan.monitoring.analysis.similarity import words
+from lachan.monitoring.analysis.similarity import VOLATILE
 
 
 def _analysis_version() -> str:
@@ -56,15 +58,45 @@ def _text(item):
     return item.text if hasattr(item, "text") else (item.get("text", "") if isinstance(item, dict) else "")
 
 
+# The content hash works on the UTF-8 bytes (C-speed ``bytes.translate``/``split``): digits deleted, ASCII
+# punctuation made blanks, then the words that change on every visit of an unchanged page left out.
+_DIGITS = b"0123456789"
+_PUNCTUATION_TO_BLANK = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+_VOLATILE = frozenset(v.encode() for w in VOLATILE for v in (w, w.upper(), w.capitalize()))
+# Vietnamese weekdays ("Thứ Hai" … "Chủ nhật"), written from the second letter so that each pattern starts
+# with a literal the regex engine searches fast (and only run when that literal is there): the "t"/"c" left
+# is the same every day.
+_WEEKDAYS = [(literal, re.compile(pattern.encode())) for literal, pattern in (
+    ("hứ", r"hứ\s+(?:hai|ba|tư|năm|sáu|bảy|Hai|Ba|Tư|Năm|Sáu|Bảy)(?=\s|\Z)"),
+    ("hủ", r"hủ\s+(?:nhật|Nhật)(?=\s|\Z)"),
+    ("HỨ", r"HỨ\s+(?:HAI|BA|TƯ|NĂM|SÁU|BẢY)(?=\s|\Z)"),
+    ("HỦ", r"HỦ\s+NHẬT(?=\s|\Z)"),
+)]
+_WEEKDAYS = [(literal.encode(), regex) for literal, regex in _WEEKDAYS]
+
+
+def stable_words(text: str) -> bytes:
+    """The words of ``text`` that stay the same from one visit of an unchanged page to the next, as UTF-8
+    joined by blanks: digits deleted (dates, times, counters), ASCII punctuation a blank, Vietnamese weekdays
+    and the words of ``similarity.VOLATILE`` (weekday, month and time-unit names, AM/PM, SA/CH; lower case,
+    upper case or capitalised) left out. Case is kept (a word put in capitals is a change)."""
+    data = text.encode("utf-8", "surrogatepass").translate(_PUNCTUATION_TO_BLANK, _DIGITS)
+    for literal, regex in _WEEKDAYS:
+        if literal in data:
+            data = regex.sub(b" ", data)
+    return b" ".join([w for w in data.split() if w not in _VOLATILE])
+
+
 def content_hash(features) -> str:
-    """SHA-256 of what a visitor or a search engine gets: the words of the title, the visible text and the
-    hidden blocks' text (``similarity.words``: dates, times, counters and tokens left out), then the link,
-    script and frame addresses, sorted. A page that only shows today's date or a visit counter keeps its
-    hash; an injected hidden link or a changed sentence does not."""
+    """BLAKE2b-256 (hex) of what a visitor or a search engine gets: the stable words (``stable_words``) of
+    the title, the visible text and the hidden blocks' text, then the link, script and frame addresses,
+    sorted. A page that only shows today's date or a visit counter keeps its hash; an injected hidden link
+    or a changed sentence does not."""
     text = "\n".join([features.title, features.text, *(_text(b) for b in features.hidden_blocks)])
     addresses = sorted({_href(x) for x in (*features.links, *features.iframes)} | set(features.scripts))
-    payload = " ".join(words(text)) + "\n" + "\n".join(addresses)
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.blake2b(stable_words(text), digest_size=32)
+    digest.update(b"\n" + "\n".join(addresses).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 @dataclass

@@ -17,9 +17,11 @@ from lachan.monitoring.checking.analyser import (
     analyse_page,
     body_digest,
     content_hash,
+    stable_words,
 )
 from lachan.monitoring.tests import servers
 from lachan.monitoring.tests.servers import LOOPBACK, serve
+from lachan.monitoring.tests.test_engine import NEWS_ADDED, NEXT_DAY, PAGES
 
 FAST = CheckOptions(total_timeout=3.0, connect_timeout=1.0, read_timeout=0.5)
 URL = "http://127.0.0.1/"
@@ -85,6 +87,23 @@ def test_content_hash_ignores_dates_and_counters_but_not_a_hidden_link():
     assert content_hash(today) == content_hash(tomorrow)
     assert content_hash(today) != content_hash(injected)
     assert len(content_hash(today)) == 64
+
+
+def test_content_hash_of_the_portal_the_next_day_is_the_same_and_new_news_change_it():
+    # the next day: another weekday ("Thứ Hai" → "Thứ Ba"), time and SA/CH, counters, session id, CSRF token
+    url = "https://stttt.example.gov.vn/"
+    today = extract_features((PAGES / "so_portal.html").read_bytes(), url)
+    assert content_hash(today) == content_hash(extract_features(NEXT_DAY, url))
+    assert content_hash(today) != content_hash(extract_features(NEWS_ADDED, url))
+
+
+def test_stable_words_leave_out_dates_weekdays_and_counters_only():
+    text = ("Thứ Hai, ngày 15/01/2024 - 08:32 SA. THỨ BẢY 8h30 CH. Chủ nhật. Lượt truy cập: 1.234.567 "
+            "5 phút trước, Monday January 3 hours ago; thứ tương x@y.vn Hacked by")
+    assert stable_words(text).decode().split() == [
+        "T", "T", "h", "C", "Lượt", "truy", "cập", "thứ", "tương", "x", "y", "vn", "Hacked", "by"]
+    assert stable_words(text.replace("Thứ Hai", "Thứ Sáu").replace("1.234.567", "999")) == stable_words(text)
+    assert stable_words(text.replace("Hacked", "hacked")) != stable_words(text)
 
 
 def test_record_json_round_trip():
