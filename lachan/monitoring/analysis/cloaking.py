@@ -1,6 +1,8 @@
 """Cloaking: the same URL fetched as a browser, as Googlebot and with a search engine's ``Referer``.
 
-Each fetch is ``(status, final_url, html)``. Against the browser's fetch, each variant is a finding when
+Each fetch is ``(status, final_url, html)`` or ``(status, final_url, html, charset)`` (the HTTP charset); ``html``
+may also be the page's ``PageFeatures`` already extracted (the browser's page, parsed once for its own analysis),
+and two fetches with the same bytes, final URL and charset are parsed once. Against the browser's fetch, each variant is a finding when
 it ends on another site (``high``; ``critical`` if that site is a gambling one), has gambling text or
 links the browser did not get (``critical``: spam shown to search engines only), when its status differs
 (``medium``; ``low`` for 403/429/503, which bot protection often answers a fake Googlebot with), or when
@@ -9,7 +11,7 @@ its text is a different text (similarity below ``TEXT_THRESHOLD``, ``medium``).
 
 from . import lexicon
 from .defacement import diff_excerpt
-from .extract import extract_features, host_of
+from .extract import PageFeatures, extract_features, host_of
 from .findings import Finding, gettext_noop
 from .similarity import jaccard
 from .sites import site_of
@@ -27,18 +29,28 @@ def _gambling_links(features):
     return out
 
 
-def _features(url, fetch):
-    status, final_url, html = fetch
-    return int(status), final_url or url, extract_features(html or "", final_url or url)
+def _features(url, fetch, parsed):
+    """``(status, final URL, PageFeatures)`` of a fetch; ``parsed`` (bytes, final URL, charset → features)
+    spares a second parse of the same answer."""
+    status, final_url, page = fetch[:3]
+    charset = fetch[3] if len(fetch) > 3 else None
+    final_url = final_url or url
+    if isinstance(page, PageFeatures):
+        return int(status), final_url, page
+    key = (page or "", final_url, charset)
+    if key not in parsed:
+        parsed[key] = extract_features(page or "", final_url, encoding=charset)
+    return int(status), final_url, parsed[key]
 
 
 def compare_cloaking(url, browser, googlebot, referer):
     """Findings of kind ``cloaking`` for one URL's three fetches (see the module docstring)."""
-    b_status, b_url, b_page = _features(url, browser)
+    parsed = {}
+    b_status, b_url, b_page = _features(url, browser, parsed)
     b_links = _gambling_links(b_page)
     findings = []
     for label, fetch in (("Googlebot", googlebot), ("search-engine referer", referer)):
-        status, final_url, page = _features(url, fetch)
+        status, final_url, page = _features(url, fetch, parsed)
         base = {"variant": label, "browser_status": b_status, "variant_status": status,
                 "browser_url": b_url, "variant_url": final_url}
         new_links = [v for k, v in _gambling_links(page).items() if k not in b_links]

@@ -185,12 +185,18 @@ class PageAnalyser:
             self.analysed += 1
         return record
 
-    async def cloaking(self, url, browser, googlebot, referer, *, clock=None):
-        """``analysis.compare_cloaking``, skipped when the three fetches are the same (status, final URL and
-        bytes): identical answers show no cloaking."""
+    async def cloaking(self, url, browser, googlebot, referer, *, features=None, clock=None):
+        """``analysis.compare_cloaking`` of three ``(status, final_url, body, charset)`` answers, skipped when
+        they are the same: identical answers show no cloaking. ``features``: the browser page's
+        ``PageFeatures`` when its analysis just parsed it — handed over (for a probe with the browser's very
+        answer too) so that only the probes' own bodies are parsed."""
         if browser == googlebot == referer:
             self.cloaking_skipped += 1
             return []
+        if features is not None:
+            parsed = (*browser[:2], features)
+            googlebot, referer = (parsed if fetch == browser else fetch for fetch in (googlebot, referer))
+            browser = parsed
         return await self._run(analysis.compare_cloaking, url, browser, googlebot, referer, clock=clock)
 
 

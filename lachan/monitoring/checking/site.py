@@ -7,8 +7,9 @@ runs the probes, sub-pages and sitemap sample concurrently (``CheckOptions.page_
 One bad page never fails the check: a sub-page that fails is a ``down`` finding of that URL, a probe that
 fails is an ``info`` finding, and an exception in the analysis of a page is reported in
 ``error_message`` without losing the other findings. Each page is parsed once (``extract_features``);
-the cloaking comparison re-reads the three bodies (``analysis.compare_cloaking`` takes HTML) unless they
-are the same bytes. The analysis runs through a ``PageAnalyser`` (``analyser.py``: inline by default, in a
+the cloaking comparison is given the browser page's features when its analysis parsed them (a reused
+analysis has none: the body is parsed again) and parses the probes' bodies, unless all three are the same
+bytes. The analysis runs through a ``PageAnalyser`` (``analyser.py``: inline by default, in a
 thread pool in the engine) and a page whose bytes are those of its previous check, against the same
 baseline, reuses that check's analysis (``previous_analyses``).
 """
@@ -168,8 +169,9 @@ class _Check:
 
     # --- deep extras ----------------------------------------------------------------------------------
 
-    async def probe(self, page: Page):
-        """Cloaking: the page again as Googlebot and with a search-engine referer."""
+    async def probe(self, page: Page, record=None):
+        """Cloaking: the page again as Googlebot and with a search-engine referer (``record``: the page's
+        ``PageRecord``, whose features, if parsed in this check, spare a second parse)."""
         googlebot, referer = await asyncio.gather(self.fetch(page.url, googlebot=True),
                                                   self.fetch(page.url, referer=True))
         failed = [(label, p) for label, p in (("Googlebot", googlebot), ("search-engine referer", referer))
@@ -184,9 +186,8 @@ class _Check:
         result = page.result
         try:
             found = await self.analyser.cloaking(
-                page.url, (result.status, result.final_url, result.body),
-                (googlebot.result.status, googlebot.result.final_url, googlebot.result.body),
-                (referer.result.status, referer.result.final_url, referer.result.body), clock=self.clock)
+                page.url, *((r.status, r.final_url, r.body, r.charset) for r in (result, googlebot.result, referer.result)),
+                features=record.features if record is not None else None, clock=self.clock)
         except Exception as exc:
             log.exception("cloaking comparison of %s failed", page.url)
             self.errors.append(f"cloaking of {page.url}: {type(exc).__name__}: {exc}")
@@ -204,8 +205,9 @@ class _Check:
                 url=url, signal=signal if signal.startswith("http_") else f"subpage_{signal}",
                 error_kind=signal, error=message))
             return
-        if await self.analyse(page) is not None and probe:
-            await self.probe(page)
+        record = await self.analyse(page)
+        if record is not None and probe:
+            await self.probe(page, record)
 
     async def sitemap_sample(self, home: Page, count: int, exclude):
         final = home.result.final_url
@@ -274,7 +276,7 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
             extra = subpage_urls(url, subpages)
             jobs = [check.subpage(u, probe=options.cloak_subpages) for u in extra]
             if record is not None:
-                jobs.append(check.probe(home))
+                jobs.append(check.probe(home, record))
             if sitemap_sample > 0:
                 jobs.append(check.sitemap_sample(home, sitemap_sample, exclude={url, result.final_url, *extra}))
             await check.gather(jobs)

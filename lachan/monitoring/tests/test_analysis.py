@@ -303,6 +303,27 @@ def test_other_text_for_googlebot():
     assert findings[0].evidence["text_similarity"] < 0.6
 
 
+def test_browser_page_given_parsed_is_not_parsed_again_and_same_answers_once(monkeypatch):
+    from lachan.monitoring.analysis import cloaking
+
+    parsed = []
+
+    def counting(html, url, **kwargs):
+        parsed.append(url)
+        return extract_features(html, url, **kwargs)
+
+    monkeypatch.setattr(cloaking, "extract_features", counting)
+    browser = (200, PORTAL_URL, page("so_portal.html"))
+    given = compare_cloaking(PORTAL_URL, browser, fetch("so_portal_googlebot.html"), fetch("so_portal_googlebot.html"))
+    assert len(parsed) == 1  # the two identical probe answers parsed once, the browser page not at all
+    parsed.clear()
+    as_bytes = compare_cloaking(PORTAL_URL, fetch("so_portal.html"), fetch("so_portal_googlebot.html"),
+                                (*fetch("so_portal_googlebot.html"), "utf-8"))
+    assert len(parsed) == 3  # another charset is another answer
+    assert kinds(given) == [("cloaking", "critical"), ("cloaking", "critical")]
+    assert [f.to_dict() for f in given] == [f.to_dict() for f in as_bytes]
+
+
 # --- evidence limits --------------------------------------------------------------------------------------------
 
 def test_evidence_is_clipped():

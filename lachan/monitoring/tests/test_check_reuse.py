@@ -173,3 +173,16 @@ def test_the_cloaking_comparison_is_skipped_for_three_identical_answers_only():
     [cloaked] = checks(servers.cloaked_site("googlebot"), [{}], analyser=analyser, deep=True)
     assert analyser.cloaking_skipped == 0
     assert ("cloaking", "critical") in [(f.kind, f.severity) for f in cloaked.findings]
+
+
+def test_the_cloaking_comparison_takes_the_browser_page_already_parsed():
+    browser = (200, URL, CLEAN, "utf-8")
+    googlebot = (200, URL, INJECTED, "utf-8")
+    features = extract_features(CLEAN, URL, encoding="utf-8")
+
+    async def compare(**kwargs):
+        return await PageAnalyser().cloaking(URL, browser, googlebot, browser, **kwargs)
+
+    given, parsed_again = asyncio.run(compare(features=features)), asyncio.run(compare())
+    assert [(f.kind, f.severity, f.evidence["variant"]) for f in given] == [("cloaking", "critical", "Googlebot")]
+    assert [f.to_dict() for f in given] == [f.to_dict() for f in parsed_again]
