@@ -11,7 +11,9 @@ The analysis of a page (``extract_features`` + ``analyse``, and the cloaking com
 
 **Reuse.** When the raw bytes of a page (with its final URL and charset) are identical to those analysed at
 the previous check of that URL, and that URL's baseline is the same, the previous analysis is reused instead
-of parsing the page again: identical input against the same baseline gives the same findings. What a check
+of parsing the page again: identical input against the same baseline gives the same findings. That is decided
+before any analysis slot is waited for, and a page that came back with the same bytes before (``hits``,
+``likely_reused``) need not have its baseline loaded: the engine loads it only when the bytes changed. What a check
 remembers of each analysed URL is a small record (``PageRecord.to_json``: body digest, baseline key, content
 hash, findings as dicts), stored by the engine with the site; ``ANALYSIS_VERSION`` (a digest of the analysis
 package's source) is part of the digest, so a new version of the analysis never reuses an old result.
@@ -112,30 +114,51 @@ class PageRecord:
     findings: list
     features: object = None
     reused: bool = False
+    hits: int = 0  # checks in a row that found the same bytes again (a page that keeps its bytes)
 
     def to_json(self) -> dict:
         return {"digest": self.digest, "baseline": self.baseline_key, "hash": self.content_hash,
-                "host": self.host, "findings": [f.to_dict() for f in self.findings]}
+                "host": self.host, "findings": [f.to_dict() for f in self.findings], "hits": self.hits}
 
     @classmethod
     def from_json(cls, data: dict) -> PageRecord:
         return cls(digest=data["digest"], baseline_key=str(data.get("baseline", "")), content_hash=data["hash"],
                    host=data.get("host", ""), findings=[analysis.Finding.from_dict(f) for f in data["findings"]],
-                   reused=True)
+                   reused=True, hits=int(data.get("hits", 0)))
 
 
-def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=None) -> PageRecord:
+def likely_reused(data, baseline_key) -> bool:
+    """Whether the page of this stored record (JSON) will most likely reuse it: it was made against that
+    baseline and the page already came back with the same bytes (``hits``). The engine loads such a page's
+    baseline only if its bytes turn out to have changed."""
+    return (isinstance(data, dict) and str(data.get("baseline", "")) == str(baseline_key or "")
+            and isinstance(data.get("hits"), int) and data["hits"] > 0)
+
+
+def reusable(previous, digest, baseline_key=""):
+    """``previous`` (a ``PageRecord`` or its JSON) as the record of a page whose body digest is ``digest``,
+    when it was made from the same bytes against the same baseline; else None."""
+    if previous is None:
+        return None
+    try:
+        record = previous if isinstance(previous, PageRecord) else PageRecord.from_json(previous)
+    except (KeyError, TypeError, ValueError):
+        return None  # a record of an older shape: analyse afresh
+    if record.digest != digest or record.baseline_key != str(baseline_key or ""):
+        return None
+    record.reused = True
+    record.hits += 1
+    return record
+
+
+def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=None, digest=None) -> PageRecord:
     """The record of a page: ``previous`` (a ``PageRecord`` or its JSON) when its digest and baseline key
-    match, else a fresh analysis (``extract_features`` + ``analyse`` against ``baseline``)."""
-    digest = body_digest(body, final_url, charset)
-    if previous is not None:
-        try:
-            record = previous if isinstance(previous, PageRecord) else PageRecord.from_json(previous)
-        except (KeyError, TypeError, ValueError):
-            record = None  # a record of an older shape: analyse afresh
-        if record is not None and record.digest == digest and record.baseline_key == str(baseline_key or ""):
-            record.reused = True
-            return record
+    match, else a fresh analysis (``extract_features`` + ``analyse`` against ``baseline``). ``digest``: the
+    body digest if already computed."""
+    digest = digest or body_digest(body, final_url, charset)
+    record = reusable(previous, digest, baseline_key)
+    if record is not None:
+        return record
     features = analysis.extract_features(body, final_url, encoding=charset)
     found = analysis.analyse(features, baseline)
     return PageRecord(digest=digest, baseline_key=str(baseline_key or ""), content_hash=content_hash(features),
@@ -177,12 +200,25 @@ class PageAnalyser:
                 clock.resume()
 
     async def page(self, body, final_url, charset, baseline, baseline_key="", previous=None, *, clock=None):
-        record = await self._run(analyse_page, body, final_url, charset, baseline, baseline_key, previous,
-                                 clock=clock)
-        if record.reused:
+        """The ``PageRecord`` of a page. Whether ``previous`` can be reused is decided here, at once (a digest
+        of the body): a reused page never waits for an analysis slot. ``baseline`` may be a coroutine
+        function giving it: called only when the page is analysed."""
+        digest = body_digest(body, final_url, charset)
+        record = reusable(previous, digest, baseline_key)
+        if record is not None:
             self.reused += 1
-        else:
-            self.analysed += 1
+            return record
+        if callable(baseline):
+            if clock is not None:
+                clock.pause()  # our own database, not the site's network
+            try:
+                baseline = await baseline()
+            finally:
+                if clock is not None:
+                    clock.resume()
+        record = await self._run(analyse_page, body, final_url, charset, baseline, baseline_key, None, digest,
+                                 clock=clock)
+        self.analysed += 1
         return record
 
     async def cloaking(self, url, browser, googlebot, referer, *, features=None, clock=None):

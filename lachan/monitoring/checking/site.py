@@ -53,10 +53,11 @@ class _Check:
     """The state of one check while it runs (not kept afterwards)."""
 
     def __init__(self, session, url, *, baselines, options, deep, analyser=None, previous=None, baseline_keys=None,
-                 clock=None):
+                 clock=None, baseline_loader=None):
         self.session = session
         self.url = url
         self.baselines = baselines or {}
+        self.loader = baseline_loader  # async url → the baseline's features, for the URLs not in baselines
         self.analyser: PageAnalyser = analyser or INLINE
         self.previous = previous or {}  # url → PageRecord JSON of the previous check
         self.baseline_keys = baseline_keys or {}  # url → identity of the baseline (reuse is per baseline)
@@ -81,6 +82,28 @@ class _Check:
             features = None
         self._baselines[url] = features
         return features
+
+    def deferred(self, url) -> bool:
+        """Whether ``url`` has a baseline the caller left to be loaded when needed (``baseline_loader``)."""
+        return (self.loader is not None and url in self.baseline_keys and url not in self.baselines
+                and url not in self._baselines)
+
+    async def load_baseline(self, url):
+        """Load a deferred baseline (once); a failure is noted and the page judged without it."""
+        try:
+            features = _features(await self.loader(url))
+        except Exception as exc:
+            log.exception("loading the baseline of %s failed", url)
+            self.errors.append(f"baseline of {url}: {type(exc).__name__}: {exc}")
+            features = None
+        self._baselines[url] = features
+        return features
+
+    def baseline_source(self, url):
+        """The baseline for the analysis: its features, or — deferred — a coroutine function loading it."""
+        if self.deferred(url):
+            return lambda: self.load_baseline(url)
+        return self.baseline(url)
 
     async def gather(self, jobs):
         """Run ``jobs`` together; one that fails is noted in ``errors`` and never stops the others."""
@@ -128,12 +151,14 @@ class _Check:
         """Content findings of a page fetched OK; its ``PageRecord`` kept in ``analyses`` and, when it was
         parsed in this check, its features in ``pages``. Returns the record (None: not analysed)."""
         result = page.result
+        if result.redirects and self.deferred(page.url):
+            await self.load_baseline(page.url)  # where the page went when it was judged good
         self.redirect_offsite(page)
         if not page.is_html():
             return None
         try:
             record = await self.analyser.page(
-                result.body, result.final_url, result.charset, self.baseline(page.url),
+                result.body, result.final_url, result.charset, self.baseline_source(page.url),
                 self.baseline_keys.get(page.url, ""), self.previous.get(page.url), clock=self.clock)
         except Exception as exc:  # a hostile page must not stop the check
             log.exception("analysis of %s failed", page.url)
@@ -236,7 +261,7 @@ def subpage_urls(home_url: str, subpages) -> list[str]:
 async def check_site(session, url, *, baselines: dict | None = None, previous_dns: dict | None = None,
                      subpages=(), sitemap_sample: int = 0, deep: bool = True, options: CheckOptions | None = None,
                      dns_resolver=None, analyser: PageAnalyser | None = None, previous_analyses: dict | None = None,
-                     baseline_keys: dict | None = None, clock=None) -> CheckResult:
+                     baseline_keys: dict | None = None, clock=None, baseline_loader=None) -> CheckResult:
     """One full check of the site at ``url`` through ``session`` (a ``guarded_session()``).
 
     ``baselines`` maps page URLs (as requested: the home URL, sub-page URLs, sitemap URLs) to the
@@ -249,13 +274,16 @@ async def check_site(session, url, *, baselines: dict | None = None, previous_dn
     ``PageRecord`` JSON of the previous check and ``baseline_keys`` page URLs to an identity of their
     baseline (the engine: the baseline snapshot's id): a page with the same bytes and the same baseline key
     reuses its previous analysis. ``clock`` (with ``pause()``/``resume()``) is paused while a page waits for
-    and is in analysis.
+    and is in analysis. ``baseline_loader`` (a coroutine function: URL → features or None) loads the baseline
+    of a URL that has a key in ``baseline_keys`` but none in ``baselines``, only when it is needed: the page's
+    bytes are not those of its previous analysis, or it was redirected.
     ``CheckResult.analyses`` holds this check's records.
     """
     options = options or DEFAULT_OPTIONS
     lookup = dns_resolver or dns_checks.default_lookup()
     check = _Check(session, url, baselines=baselines, options=options, deep=deep, analyser=analyser,
-                   previous=previous_analyses, baseline_keys=baseline_keys, clock=clock)
+                   previous=previous_analyses, baseline_keys=baseline_keys, clock=clock,
+                   baseline_loader=baseline_loader)
     home, dns_answers = await asyncio.gather(check.fetch(url), check.dns(lookup, host_of(url)))
     check.findings.extend(dns_checks.compare(previous_dns, dns_answers, url))
 

@@ -10,7 +10,8 @@ its timers (connect/read timeouts) measure the network.
   and the number of checks in flight adapts (``Throttle``): it shrinks when the event loop lags or pages
   queue for analysis, and grows back up to ``concurrency`` when both are idle.
 * A page whose bytes are those of its previous check (same baseline) reuses that check's analysis
-  (``WatchedSite.analysed_pages``).
+  (``WatchedSite.analysed_pages``); the baseline of a page that keeps its bytes is not even loaded unless
+  its bytes changed after all (``claim_jobs``, ``load_baseline``).
 * One bad site never stalls the loop: each check is bounded by ``MONITOR_CHECK_TIMEOUT`` (a timeout is a
   failed check: the site may be down); an exception of the engine itself is logged and recorded as a
   failed check that leaves the site's state alone.
@@ -40,7 +41,7 @@ from django.utils import timezone
 from lachan.core.outbound import guarded_session
 
 from ..analysis import PageFeatures
-from ..checking.analyser import PageAnalyser
+from ..checking.analyser import PageAnalyser, likely_reused
 from ..models import Snapshot
 from ..services import watch_missing_websites
 from . import claim as claiming
@@ -172,23 +173,32 @@ def _close_db():
 def claim_jobs(worker, limit, now, due_at=None):
     """Claim due sites and load the baselines their checks need → ``Job`` list. Every baseline's id (the
     key under which a previous analysis may be reused) in one query; the features (large JSON) in a second,
-    only of the pages the check may analyse: a shallow check reads the home page only."""
+    only of the pages the check may analyse (a shallow check reads the home page only) and whose analysis
+    will likely not be reused (``analyser.likely_reused``: a page that keeps its bytes needs no baseline;
+    if its bytes changed after all, the check loads it then: ``load_baseline``)."""
     sites = claiming.claim_due(worker, limit, now, due_at=due_at)
     if not sites:
         return []
     deep = {site.pk: site.deep_next or site.check_count % max(1, site.deep_every) == 0 for site in sites}
     home = {site.pk: site.website.url for site in sites}
+    records = {site.pk: site.analysed_pages if isinstance(site.analysed_pages, dict) else {} for site in sites}
     keys, wanted = {}, {}
     rows = Snapshot.objects.filter(site_id__in=list(home), is_baseline=True).values_list("site_id", "pk", "url")
     for site_id, pk, url in rows:
         keys.setdefault(site_id, {})[url] = str(pk)
-        if deep[site_id] or url == home[site_id]:
+        if (deep[site_id] or url == home[site_id]) and not likely_reused(records[site_id].get(url), pk):
             wanted[pk] = (site_id, url)
     baselines = {}
     for pk, features in Snapshot.objects.filter(pk__in=list(wanted)).values_list("pk", "features"):
         site_id, url = wanted[pk]
         baselines.setdefault(site_id, {})[url] = PageFeatures.from_dict(features)
     return [Job(site, baselines.get(site.pk, {}), deep[site.pk], keys.get(site.pk, {})) for site in sites]
+
+
+def load_baseline(key):
+    """The features of the baseline snapshot ``key`` (None if it is gone: an operator accepted another)."""
+    row = Snapshot.objects.filter(pk=int(key), is_baseline=True).values_list("features", flat=True).first()
+    return PageFeatures.from_dict(row) if row is not None else None
 
 
 def failure_result(url, kind, message):
@@ -287,6 +297,11 @@ class Engine:
 
         site = job.site
         url = site.website.url
+        checked = frozenset(job.baseline_keys)  # the pages with a baseline (loaded now or when needed)
+
+        async def baseline_loader(page_url):
+            return await self.db(load_baseline, job.baseline_keys[page_url])
+
         try:
             async with asyncio.timeout(self.check_timeout) as timeout:
                 result = await check_site(
@@ -294,17 +309,17 @@ class Engine:
                     subpages=site.subpage_list(), sitemap_sample=site.sitemap_sample if job.deep else 0,
                     deep=job.deep, options=self.options, analyser=self.analyser,
                     previous_analyses=site.analysed_pages or None, baseline_keys=job.baseline_keys,
-                    clock=CheckClock(timeout))
-            done = Done(site, result, timezone.now(), frozenset(job.baselines))
+                    clock=CheckClock(timeout), baseline_loader=baseline_loader)
+            done = Done(site, result, timezone.now(), checked)
         except TimeoutError:
             self.stats.timeouts += 1
             done = Done(site, failure_result(url, "timeout", f"the check took more than {self.check_timeout:g} s"),
-                        timezone.now(), frozenset(job.baselines))
+                        timezone.now(), checked)
         except Exception as exc:
             logger.exception("checking %s failed inside the engine", url)
             self.stats.errors += 1
             done = Done(site, failure_result(url, "engine", f"{type(exc).__name__}: {exc}"), timezone.now(),
-                        frozenset(job.baselines), failed=True)
+                        checked, failed=True)
         self.stats.checked += 1
         self.stats.deep += bool(job.deep)
         self.stats.verdicts[done.result.verdict] = self.stats.verdicts.get(done.result.verdict, 0) + 1

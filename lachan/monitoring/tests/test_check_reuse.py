@@ -17,6 +17,7 @@ from lachan.monitoring.checking.analyser import (
     analyse_page,
     body_digest,
     content_hash,
+    likely_reused,
     stable_words,
 )
 from lachan.monitoring.tests import servers
@@ -186,3 +187,39 @@ def test_the_cloaking_comparison_takes_the_browser_page_already_parsed():
     given, parsed_again = asyncio.run(compare(features=features)), asyncio.run(compare())
     assert [(f.kind, f.severity, f.evidence["variant"]) for f in given] == [("cloaking", "critical", "Googlebot")]
     assert [f.to_dict() for f in given] == [f.to_dict() for f in parsed_again]
+
+
+def test_a_deferred_baseline_is_loaded_only_when_the_bytes_changed():
+    site = servers.clean_site()
+    loads = []
+
+    async def go():
+        async with serve(site.app(), "127.0.0.1") as base, guarded_session(allowlist=LOOPBACK) as session:
+            url = base + "/"
+
+            async def loader(page_url):
+                loads.append(page_url)
+                return baseline
+
+            async def one(previous, **kwargs):
+                result = await check_site(session, url, options=FAST, deep=False, previous_analyses=previous,
+                                          **kwargs)
+                return result, {u: r.to_json() for u, r in result.analyses.items()}
+
+            first, previous = await one(None)  # no baseline yet: judged on its own
+            baseline = first.pages[url]
+            second, previous = await one(previous, baselines={url: baseline}, baseline_keys={url: "7"})
+            third, previous = await one(previous, baseline_keys={url: "7"}, baseline_loader=loader)
+            site.pages["/"] = servers.Page(servers.DEFACED_HOME)
+            fourth, _ = await one(previous, baseline_keys={url: "7"}, baseline_loader=loader)
+            return url, [first, second, third, fourth]
+
+    url, results = asyncio.run(go())
+    records = [r.analyses[url] for r in results]
+    assert [(r.reused, r.hits, r.baseline_key) for r in records] == [
+        (False, 0, ""), (False, 0, "7"), (True, 1, "7"), (False, 0, "7")]
+    assert not likely_reused(records[1].to_json(), "7") and likely_reused(records[2].to_json(), "7")
+    assert not likely_reused(records[2].to_json(), "8")  # another baseline since
+    assert loads == [url]  # the same bytes needed no baseline; the defaced page was judged against it
+    assert results[2].verdict == "ok" and results[3].verdict == "compromised"
+    assert "title_changed" in [f.signal for f in results[3].findings]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lachan.monitoring.checking import analyser
 from lachan.monitoring.engine import claim as claiming
-from lachan.monitoring.engine.loop import Throttle
+from lachan.monitoring.engine.loop import Throttle, claim_jobs
 from lachan.monitoring.models import Check, Snapshot, WatchedSite
 from lachan.monitoring.services import baseline_accept
 from lachan.monitoring.tests import test_engine as base
@@ -61,13 +61,22 @@ def test_unchanged_page_reuses_its_analysis_until_bytes_or_baseline_change(env):
     assert list(Check.objects.filter(site=site).order_by("checked_at").values_list("verdict", flat=True)) == [
         "ok", "ok", "ok"]
     assert Snapshot.objects.filter(site=site).count() == 1
+    site.refresh_from_db()
+    assert site.analysed_pages[url]["hits"] == 1
 
-    farm.pages["portal"] = (200, NEWS_ADDED)  # new bytes: analysed
+    # the page kept its bytes: its next claim does not load the baseline's features, only its key
     make_due()
+    [job] = claim_jobs("probe", 10, timezone.now())
+    assert (job.baselines, job.baseline_keys) == ({}, {url: str(baseline.pk)})
+    claiming.release("probe")
+
+    farm.pages["portal"] = (200, NEWS_ADDED)  # new bytes: the baseline loaded then, the page analysed against it
     fourth = once()
     assert (fourth["analysed"], fourth["reused"]) == (1, 0)
     site.refresh_from_db()
     assert Snapshot.objects.filter(site=site).count() == 2
+    assert Snapshot.objects.get(site=site, is_baseline=True).pk == baseline.pk  # the new page is no baseline
+    assert site.analysed_pages[url]["hits"] == 0 and site.analysed_pages[url]["baseline"] == str(baseline.pk)
 
     # the operator accepts the new page as the baseline: same bytes, but another baseline → analysed again
     accepted = baseline_accept(site, by=env["users"]["coordinator"], url=url)
