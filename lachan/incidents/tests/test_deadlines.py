@@ -85,7 +85,7 @@ def test_overdue_notice_is_sent_once_to_the_focal_point_and_the_coordinators(tre
     assert notify_overdue() == 1
     (message,) = mail.outbox
     assert set(message.to) == {"attt@a.example.vn", users["coordinator"].email}
-    assert f"#{incident.pk}" in message.subject
+    assert message.subject.startswith(f"[Lá Chắn] Quá hạn báo cáo sự cố số {incident.pk}: ")  # Vietnamese
     assert "07/01/2025 10:00" in message.body  # due 5 days after 02/01/2025 10:00 (Asia/Ho_Chi_Minh)
     assert notify_overdue() == 0 and len(mail.outbox) == 1  # claimed once
     assert IncidentDeadline.objects.get().overdue_notified_at is not None

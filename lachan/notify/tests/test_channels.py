@@ -5,6 +5,7 @@ import hmac
 import json
 
 import pytest
+from django.utils import translation
 
 from lachan.notify import services as notify
 from lachan.notify.channels import telegram
@@ -13,6 +14,14 @@ from lachan.notify.models import NotificationPreference
 from lachan.testing.factories import UserFactory
 
 from .servers import Recorder, http_server, smtp_server
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English source messages."""
+    with translation.override("en"):
+        yield
+
 
 LOOPBACK = ["127.0.0.0/8"]
 DOCX = b"PK\x03\x04 fake docx bytes \x00\xff"

@@ -5,12 +5,19 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lachan.notify import services as notify
 from lachan.notify.choices import Channel, DeliveryStatus
 from lachan.notify.models import Delivery, NotificationPreference
 from lachan.testing.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English source messages."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.django_db

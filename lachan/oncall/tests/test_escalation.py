@@ -5,12 +5,21 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from lachan.notify.models import Delivery
 from lachan.oncall import services as oncall
 from lachan.oncall.choices import EscalationStatus, StepTarget
 from lachan.oncall.models import Escalation, EscalationPolicy, EscalationRule, Rotation, Schedule
 from lachan.testing.factories import ContactFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English source messages."""
+    with translation.override("en"):
+        yield
+
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)  # 09:00 ICT, a Monday
 
