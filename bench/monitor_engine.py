@@ -188,7 +188,7 @@ PROFILE_PARTS = (
     ("decode (bytes → text)", "analysis/extract.py", "decode_html"),
     ("analysis: extract_features", "analysis/extract.py", "extract_features"),
     ("analysis: analyse (against baseline)", "analysis/__init__.py", "analyse"),
-    ("analysis: compare_cloaking (3 pages re-parsed)", "analysis/cloaking.py", "compare_cloaking"),
+    ("analysis: compare_cloaking (the probes parsed)", "analysis/cloaking.py", "compare_cloaking"),
     ("DB writer: persist (whole batch)", "engine/writer.py", "persist"),
     ("  writer: Snapshot rows (features JSON)", "engine/writer.py", "_snapshots"),
     ("  writer: services.evaluate", "monitoring/services.py", "evaluate"),
