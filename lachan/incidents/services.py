@@ -165,6 +165,12 @@ def _need_version(version):
 # --- incidents ------------------------------------------------------------------------------------------------
 
 
+def _without_nul(values):
+    """Text values without NUL characters: forms and the API refuse them, but text also comes from the
+    website monitor (a hostile page) and PostgreSQL cannot store them."""
+    return {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in values.items()}
+
+
 def incident_create(*, by, unit, source=Source.WEB, source_ref="", **fields):
     """File an incident for ``unit`` (``fields``: any of EDITABLE_FIELDS). The reporter defaults to ``by``.
     Starts the reporting clocks. Returns the incident."""
@@ -172,6 +178,7 @@ def incident_create(*, by, unit, source=Source.WEB, source_ref="", **fields):
     if unknown:
         raise ValidationError({name: _("This field cannot be set here.") for name in sorted(unknown)})
     _may_write_for_unit(by, unit)
+    fields = _without_nul(fields)
     incident = Incident(unit=unit, source=source, source_ref=source_ref or "", created_by=by, **fields)
     if by is not None and source != Source.PHONE:
         incident.reporter_name = incident.reporter_name or by.get_full_name() or by.username
@@ -202,7 +209,7 @@ def incident_update(incident, *, by, version, changes):
         if before.version != version:
             raise VersionConflict(before)
         after = Incident.objects.select_related("unit", "system").get(pk=incident.pk)
-        for name, value in changes.items():
+        for name, value in _without_nul(changes).items():
             setattr(after, name, value)
         _validate(after, by)
         _apply_serious(after)

@@ -5,7 +5,9 @@ transaction) with a user's token. Used by the fuzz tests of each app."""
 from collections import Counter
 
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -29,11 +31,19 @@ def fuzz(path_regex, user, *, max_examples=25):
     token = api_client_for(user)._credentials["HTTP_AUTHORIZATION"]
     found = operations(path_regex)
     failures, statuses = [], Counter()
-    for operation in found:
-        try:
-            _runner(operation, token, statuses, max_examples)()
-        except Exception as exc:  # collect every operation's failure, then report them together
-            failures.append(f"{operation.label}: {exc}")
+    # As Django's test client does: the end of a request must not close the test's database connection
+    # (on PostgreSQL it holds the test's transaction).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        for operation in found:
+            try:
+                _runner(operation, token, statuses, max_examples)()
+            except Exception as exc:  # collect every operation's failure, then report them together
+                failures.append(f"{operation.label}: {exc}")
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return found, failures, statuses
 
 

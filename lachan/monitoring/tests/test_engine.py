@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from lachan.monitoring.choices import AlertState, EventKind, SiteStatus
@@ -130,7 +131,8 @@ def test_conditional_update_gives_each_site_to_one_worker(env):
     for i in range(6):
         watch(env["farm"], f"s{i}", env["tree"]["a"])
     now = timezone.now()
-    ids = claiming.candidates(now, 10)
+    with transaction.atomic():  # FOR UPDATE SKIP LOCKED on PostgreSQL needs a transaction
+        ids = claiming.candidates(now, 10)
     assert len(ids) == 6
     # two workers read the same candidates; the UPDATE re-tests "due", so the second gets nothing
     assert claiming.take(ids, "worker-a", now) == 6
