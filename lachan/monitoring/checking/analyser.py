@@ -17,6 +17,13 @@ before any analysis slot is waited for, and a page that came back with the same 
 remembers of each analysed URL is a small record (``PageRecord.to_json``: body digest, baseline key, content
 hash, findings as dicts), stored by the engine with the site; ``ANALYSIS_VERSION`` (a digest of the analysis
 package's source) is part of the digest, so a new version of the analysis never reuses an old result.
+
+**Reuse across volatile bits.** Many portals send new bytes on every request (a visit counter, the time, a
+CSRF token in a form): their *stable digest* (``stable_digest``: the bytes without digits, form values,
+nonces and URL session ids — ``stable.py`` says what is removed and why it hides no attack) is the same
+while nothing a visitor sees changed. A page whose stable digest is that of its previous analysis, against
+the same baseline, reuses it too — at most ``STABLE_RUNS_MAX`` checks in a row, after which it is parsed
+again all the same; the three answers of the cloaking probes are compared by it as well.
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ from pathlib import Path
 from lachan.monitoring import analysis
 from lachan.monitoring.analysis.extract import host_of
 from lachan.monitoring.analysis.similarity import VOLATILE
+
+from .stable import ipv4_hosts, stable_bytes
+
+STABLE_RUNS_MAX = 10  # checks in a row a page may reuse its analysis on the stable digest alone
 
 
 def _analysis_version() -> str:
@@ -49,6 +60,16 @@ def body_digest(body: bytes, final_url: str, charset: str | None) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{ANALYSIS_VERSION}\n{final_url}\n{charset or ''}\n".encode("utf-8", "surrogatepass"))
     digest.update(body)
+    return digest.hexdigest()
+
+
+def stable_digest(body: bytes, final_url: str, charset: str | None) -> str:
+    """BLAKE2b-128 of the page without what changes on every request (``stable.stable_bytes``), its
+    raw-IP addresses, final URL, charset and the analysis version."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{ANALYSIS_VERSION}\n{final_url}\n{charset or ''}\n".encode("utf-8", "surrogatepass"))
+    digest.update(ipv4_hosts(body) + b"\n")
+    digest.update(stable_bytes(body))
     return digest.hexdigest()
 
 
@@ -104,8 +125,8 @@ def content_hash(features) -> str:
 @dataclass
 class PageRecord:
     """The analysis of one page: its findings (``analysis.Finding``), the page's host, the content hash
-    and the body digest and baseline key it was made from. ``features`` is set when the page was parsed
-    in this check (None when the record was reused)."""
+    and the body digest, stable digest and baseline key it was made from. ``features`` is set when the
+    page was parsed in this check (None when the record was reused)."""
 
     digest: str
     baseline_key: str
@@ -114,17 +135,21 @@ class PageRecord:
     findings: list
     features: object = None
     reused: bool = False
-    hits: int = 0  # checks in a row that found the same bytes again (a page that keeps its bytes)
+    hits: int = 0  # checks in a row that found the page again: the same bytes, or the same but for volatile bits
+    stable: str = ""  # stable digest of the bytes analysed ("" in records of an older shape)
+    runs: int = 0  # checks in a row that reused the record on the stable digest alone
 
     def to_json(self) -> dict:
         return {"digest": self.digest, "baseline": self.baseline_key, "hash": self.content_hash,
-                "host": self.host, "findings": [f.to_dict() for f in self.findings], "hits": self.hits}
+                "host": self.host, "findings": [f.to_dict() for f in self.findings], "hits": self.hits,
+                "stable": self.stable, "runs": self.runs}
 
     @classmethod
     def from_json(cls, data: dict) -> PageRecord:
         return cls(digest=data["digest"], baseline_key=str(data.get("baseline", "")), content_hash=data["hash"],
                    host=data.get("host", ""), findings=[analysis.Finding.from_dict(f) for f in data["findings"]],
-                   reused=True, hits=int(data.get("hits", 0)))
+                   reused=True, hits=int(data.get("hits", 0)), stable=str(data.get("stable", "")),
+                   runs=int(data.get("runs", 0)))
 
 
 def likely_reused(data, baseline_key) -> bool:
@@ -135,34 +160,62 @@ def likely_reused(data, baseline_key) -> bool:
             and isinstance(data.get("hits"), int) and data["hits"] > 0)
 
 
-def reusable(previous, digest, baseline_key=""):
-    """``previous`` (a ``PageRecord`` or its JSON) as the record of a page whose body digest is ``digest``,
-    when it was made from the same bytes against the same baseline; else None."""
+def _record(previous):
     if previous is None:
         return None
     try:
-        record = previous if isinstance(previous, PageRecord) else PageRecord.from_json(previous)
+        return previous if isinstance(previous, PageRecord) else PageRecord.from_json(previous)
     except (KeyError, TypeError, ValueError):
         return None  # a record of an older shape: analyse afresh
-    if record.digest != digest or record.baseline_key != str(baseline_key or ""):
+
+
+def reusable(previous, digest, baseline_key="", stable=""):
+    """``previous`` (a ``PageRecord`` or its JSON) as the record of a page whose body digest is ``digest``
+    and stable digest ``stable``, when it was made against the same baseline from the same bytes, or from
+    bytes with the same stable digest and fewer than ``STABLE_RUNS_MAX`` such reuses in a row; else None."""
+    record = _record(previous)
+    if record is None or record.baseline_key != str(baseline_key or ""):
         return None
+    if record.digest != digest:
+        if not stable or record.stable != stable or record.runs >= STABLE_RUNS_MAX:
+            return None
+        record.runs += 1
     record.reused = True
     record.hits += 1
     return record
 
 
-def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=None, digest=None) -> PageRecord:
-    """The record of a page: ``previous`` (a ``PageRecord`` or its JSON) when its digest and baseline key
-    match, else a fresh analysis (``extract_features`` + ``analyse`` against ``baseline``). ``digest``: the
-    body digest if already computed."""
+def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=None, digest=None,
+                 stable=None) -> PageRecord:
+    """The record of a page: ``previous`` (a ``PageRecord`` or its JSON) when it can be reused
+    (``reusable``), else a fresh analysis (``extract_features`` + ``analyse`` against ``baseline``).
+    ``digest``, ``stable``: the body's digests if already computed."""
     digest = digest or body_digest(body, final_url, charset)
-    record = reusable(previous, digest, baseline_key)
+    stable = stable or stable_digest(body, final_url, charset)
+    record = reusable(previous, digest, baseline_key, stable)
     if record is not None:
         return record
     features = analysis.extract_features(body, final_url, encoding=charset)
     found = analysis.analyse(features, baseline)
+    # a page analysed again only because it reused its record too often came back the same all the same
+    before = _record(previous)
+    same = before is not None and before.stable == stable and before.baseline_key == str(baseline_key or "")
     return PageRecord(digest=digest, baseline_key=str(baseline_key or ""), content_hash=content_hash(features),
-                      host=features.host or host_of(final_url), findings=found, features=features)
+                      host=features.host or host_of(final_url), findings=found, features=features,
+                      hits=1 if same else 0, stable=stable)
+
+
+def same_answers(*answers) -> bool:
+    """Whether ``(status, final_url, body, charset)`` answers are the same page for the analysis: the same
+    status, final URL and charset, and bodies with the same bytes or the same stable digest."""
+    first = answers[0]
+    others = [a for a in answers[1:] if a != first]
+    if any(a[0] != first[0] or a[1] != first[1] or a[3] != first[3] for a in others):
+        return False
+    if not others:
+        return True
+    stable = stable_digest(first[2], first[1], first[3])
+    return all(stable_digest(a[2], a[1], a[3]) == stable for a in others)
 
 
 class PageAnalyser:
@@ -203,8 +256,8 @@ class PageAnalyser:
         """The ``PageRecord`` of a page. Whether ``previous`` can be reused is decided here, at once (a digest
         of the body): a reused page never waits for an analysis slot. ``baseline`` may be a coroutine
         function giving it: called only when the page is analysed."""
-        digest = body_digest(body, final_url, charset)
-        record = reusable(previous, digest, baseline_key)
+        digest, stable = body_digest(body, final_url, charset), stable_digest(body, final_url, charset)
+        record = reusable(previous, digest, baseline_key, stable)
         if record is not None:
             self.reused += 1
             return record
@@ -216,17 +269,18 @@ class PageAnalyser:
             finally:
                 if clock is not None:
                     clock.resume()
-        record = await self._run(analyse_page, body, final_url, charset, baseline, baseline_key, None, digest,
-                                 clock=clock)
+        record = await self._run(analyse_page, body, final_url, charset, baseline, baseline_key, previous, digest,
+                                 stable, clock=clock)
         self.analysed += 1
         return record
 
     async def cloaking(self, url, browser, googlebot, referer, *, features=None, clock=None):
         """``analysis.compare_cloaking`` of three ``(status, final_url, body, charset)`` answers, skipped when
-        they are the same: identical answers show no cloaking. ``features``: the browser page's
-        ``PageFeatures`` when its analysis just parsed it — handed over (for a probe with the browser's very
-        answer too) so that only the probes' own bodies are parsed."""
-        if browser == googlebot == referer:
+        they are the same (``same_answers``: the same status, final URL, charset and stable digest): such
+        answers show no cloaking. ``features``: the browser page's ``PageFeatures`` when its analysis just
+        parsed it — handed over (for a probe with the browser's very answer too) so that only the probes'
+        own bodies are parsed."""
+        if same_answers(browser, googlebot, referer):
             self.cloaking_skipped += 1
             return []
         if features is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
+import secrets
 import socket
 import ssl
 import tempfile
@@ -148,6 +149,7 @@ class Page:
     delay: float = 0.0
     googlebot: Page | None = None
     search_referer: Page | None = None
+    dynamic: bool = False  # ``{visits}`` and ``{token}`` replaced by a visit counter and a random token per request
 
 
 def redirect(location: str, status: int = 302) -> Page:
@@ -183,7 +185,11 @@ class Site:
             await asyncio.sleep(page.delay)
         body = page.body
         if isinstance(body, str):
-            body = body.replace("{base}", f"{request.scheme}://{request.host}").encode("utf-8")
+            body = body.replace("{base}", f"{request.scheme}://{request.host}")
+            if page.dynamic:
+                body = body.replace("{visits}", str(10_000 + sum(self.hits.values())))
+                body = body.replace("{token}", secrets.token_urlsafe(30))
+            body = body.encode("utf-8")
         headers = {"Content-Type": page.content_type, **page.headers}
         return web.Response(status=page.status, body=body, headers=headers)
 
