@@ -47,6 +47,7 @@ Exit status 0 when the best steady-state engine run meets both targets, 1 otherw
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -89,6 +90,10 @@ def parse_args(argv=None):
     parser.add_argument("--warm-rounds", type=int, default=2,
                         help="rounds of the real engine (2 processes, once) over every site before the timed "
                              "steady-state runs")
+    parser.add_argument("--warm-db", metavar="FILE",
+                        help="SQLite only, for trying changes: after the warm-up keep a copy of the database in "
+                             "FILE; when FILE exists, start from it instead of seeding and warming up (give the "
+                             "same --port and --sites)")
     parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=("engine", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--name", default="bench", help=argparse.SUPPRESS)
@@ -538,11 +543,17 @@ def main(argv=None):
         print(f"Lá Chắn monitor bench — {args.sites:,} sites, {os.cpu_count()} CPUs, Python "
               f"{sys.version.split()[0]}, {connection.vendor}, load average {load_average()}")
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        defaults = seed(args)
-        print(f"migrated and seeded {args.sites:,} watched sites (interval {args.interval} s, deep every "
-              f"{defaults.deep_every} checks, sitemap sample {defaults.sitemap_sample}) in "
-              f"{time.perf_counter() - started:.1f} s")
+        reuse = bool(args.warm_db and Path(args.warm_db).exists())
+        if reuse:
+            shutil.copyfile(args.warm_db, Path(tmp) / "monitor-bench.sqlite3")
+            args.warm_rounds = 0
+            print(f"database copied from {args.warm_db} (warmed up before; port {args.port})")
+        else:
+            call_command("migrate", verbosity=0)
+            defaults = seed(args)
+            print(f"migrated and seeded {args.sites:,} watched sites (interval {args.interval} s, deep every "
+                  f"{defaults.deep_every} checks, sitemap sample {defaults.sitemap_sample}) in "
+                  f"{time.perf_counter() - started:.1f} s")
         farm = start_farm(args)
         try:
             naive = run_naive(args, farm) if args.naive > 0 else None
@@ -553,6 +564,11 @@ def main(argv=None):
                     "time, its baseline and first snapshot written)", args.cold)
             if args.warm_rounds > 0:
                 warm_up(args, farm)
+                if args.warm_db:
+                    with connection.cursor() as cursor:
+                        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    connection.close()
+                    shutil.copyfile(Path(tmp) / "monitor-bench.sqlite3", args.warm_db)
             best = None
             for run_no, processes in enumerate(int(p) for p in args.processes.split(",")):
                 per_min, mb, run_start = run_engine(args, farm, processes, run_no + 1, "STEADY STATE", args.duration)

@@ -32,6 +32,7 @@ import resource
 import signal
 import sys
 import time
+import zlib
 
 from aiohttp import web
 
@@ -195,7 +196,7 @@ class Farm:
                        f'value="{self.tokens.getrandbits(64):016x}">')
         foot = (f'<div id="footer"><p>Bản quyền © {name}. Địa chỉ: số {i % 300 + 1} đường Trần Hưng Đạo.</p>'
                 f"{counter}</div></body></html>").encode()
-        body = self.bodies[(i * 7 + hash(path)) % len(self.bodies)]
+        body = self.bodies[(i * 7 + zlib.crc32(path.encode())) % len(self.bodies)]  # the same in every run
         return b"".join((head, body, spam, foot))
 
     async def handle(self, request):

@@ -451,9 +451,10 @@ def style_rules(root):
     needed = _rule_keys(sheets)
     if not needed:
         return _rule_index(sheets, frozenset())
-    present = {"." + c for value in root.xpath("//@class") for c in value.split()}
-    present.update("#" + value for value in root.xpath("//@id"))
-    return _rule_index(sheets, needed.difference(present))
+    classes = set(" ".join(root.xpath("//@class")).split())
+    ids = set(root.xpath("//@id"))
+    missing = frozenset(k for k in needed if k[1:] not in (classes if k[0] == "." else ids))
+    return _rule_index(sheets, missing)
 
 
 def _sheet_selectors(sheets):

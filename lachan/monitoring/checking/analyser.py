@@ -205,16 +205,17 @@ def analyse_page(body, final_url, charset, baseline, baseline_key="", previous=N
                       hits=1 if same else 0, stable=stable)
 
 
-def same_answers(*answers) -> bool:
+def same_answers(*answers, stable=None) -> bool:
     """Whether ``(status, final_url, body, charset)`` answers are the same page for the analysis: the same
-    status, final URL and charset, and bodies with the same bytes or the same stable digest."""
+    status, final URL and charset, and bodies with the same bytes or the same stable digest (``stable``:
+    the first answer's, if known)."""
     first = answers[0]
     others = [a for a in answers[1:] if a != first]
     if any(a[0] != first[0] or a[1] != first[1] or a[3] != first[3] for a in others):
         return False
     if not others:
         return True
-    stable = stable_digest(first[2], first[1], first[3])
+    stable = stable or stable_digest(first[2], first[1], first[3])
     return all(stable_digest(a[2], a[1], a[3]) == stable for a in others)
 
 
@@ -274,13 +275,13 @@ class PageAnalyser:
         self.analysed += 1
         return record
 
-    async def cloaking(self, url, browser, googlebot, referer, *, features=None, clock=None):
+    async def cloaking(self, url, browser, googlebot, referer, *, features=None, stable=None, clock=None):
         """``analysis.compare_cloaking`` of three ``(status, final_url, body, charset)`` answers, skipped when
         they are the same (``same_answers``: the same status, final URL, charset and stable digest): such
         answers show no cloaking. ``features``: the browser page's ``PageFeatures`` when its analysis just
         parsed it — handed over (for a probe with the browser's very answer too) so that only the probes'
-        own bodies are parsed."""
-        if same_answers(browser, googlebot, referer):
+        own bodies are parsed. ``stable``: the browser answer's stable digest, if known."""
+        if same_answers(browser, googlebot, referer, stable=stable):
             self.cloaking_skipped += 1
             return []
         if features is not None:

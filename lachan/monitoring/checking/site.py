@@ -212,7 +212,8 @@ class _Check:
         try:
             found = await self.analyser.cloaking(
                 page.url, *((r.status, r.final_url, r.body, r.charset) for r in (result, googlebot.result, referer.result)),
-                features=record.features if record is not None else None, clock=self.clock)
+                features=record.features if record is not None else None,
+                stable=record.stable if record is not None else None, clock=self.clock)
         except Exception as exc:
             log.exception("cloaking comparison of %s failed", page.url)
             self.errors.append(f"cloaking of {page.url}: {type(exc).__name__}: {exc}")

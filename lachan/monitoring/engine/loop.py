@@ -42,6 +42,7 @@ from lachan.core.outbound import guarded_session
 
 from ..analysis import PageFeatures
 from ..checking.analyser import PageAnalyser, likely_reused
+from ..checking.site import subpage_urls
 from ..models import Snapshot
 from ..services import watch_missing_websites
 from . import claim as claiming
@@ -173,20 +174,25 @@ def _close_db():
 def claim_jobs(worker, limit, now, due_at=None):
     """Claim due sites and load the baselines their checks need → ``Job`` list. Every baseline's id (the
     key under which a previous analysis may be reused) in one query; the features (large JSON) in a second,
-    only of the pages the check may analyse (a shallow check reads the home page only) and whose analysis
-    will likely not be reused (``analyser.likely_reused``: a page that keeps its bytes needs no baseline;
-    if its bytes changed after all, the check loads it then: ``load_baseline``)."""
+    only of the pages the check will read (the home page; in a deep check the configured sub-pages too)
+    and whose analysis will likely not be reused (``analyser.likely_reused``: a page that keeps its bytes
+    needs no baseline). Any other baseline — a page whose bytes changed after all, the pages of the sitemap
+    sample — is loaded by the check when it needs it (``load_baseline``)."""
     sites = claiming.claim_due(worker, limit, now, due_at=due_at)
     if not sites:
         return []
     deep = {site.pk: site.deep_next or site.check_count % max(1, site.deep_every) == 0 for site in sites}
     home = {site.pk: site.website.url for site in sites}
+    # the pages every check of the site reads: the home page, and in a deep check the configured sub-pages
+    # (a sitemap sample is drawn during the check: its baselines are loaded then, if needed)
+    pages = {site.pk: {home[site.pk], *(subpage_urls(home[site.pk], site.subpage_list()) if deep[site.pk] else ())}
+             for site in sites}
     records = {site.pk: site.analysed_pages if isinstance(site.analysed_pages, dict) else {} for site in sites}
     keys, wanted = {}, {}
     rows = Snapshot.objects.filter(site_id__in=list(home), is_baseline=True).values_list("site_id", "pk", "url")
     for site_id, pk, url in rows:
         keys.setdefault(site_id, {})[url] = str(pk)
-        if (deep[site_id] or url == home[site_id]) and not likely_reused(records[site_id].get(url), pk):
+        if url in pages[site_id] and not likely_reused(records[site_id].get(url), pk):
             wanted[pk] = (site_id, url)
     baselines = {}
     for pk, features in Snapshot.objects.filter(pk__in=list(wanted)).values_list("pk", "features"):

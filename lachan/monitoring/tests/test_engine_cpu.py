@@ -3,16 +3,19 @@ analysis until the bytes or the baseline change, the adaptive number of checks i
 run from the real time of a claim. Real loopback servers and the real database (``test_engine.py``'s farm)."""
 
 import time
+from urllib.parse import urljoin
 
 from django.utils import timezone
 
+from lachan.monitoring.analysis import extract_features
 from lachan.monitoring.checking import analyser
 from lachan.monitoring.engine import claim as claiming
+from lachan.monitoring.engine import limit_malloc_arenas
 from lachan.monitoring.engine.loop import Throttle, claim_jobs
 from lachan.monitoring.models import Check, Snapshot, WatchedSite
 from lachan.monitoring.services import baseline_accept
 from lachan.monitoring.tests import test_engine as base
-from lachan.monitoring.tests.test_engine import HANG, NEWS_ADDED, make_due, once, watch
+from lachan.monitoring.tests.test_engine import CLEAN, HANG, NEWS_ADDED, make_due, once, watch
 
 # the fixtures of test_engine.py: a loopback farm, the engine's settings, units, users and contacts
 farm, engine_settings, env = base.farm, base.engine_settings, base.env
@@ -132,3 +135,30 @@ def test_a_once_round_leases_from_the_time_of_the_claim(env, settings):
                                                   next_check_at=start + timezone.timedelta(seconds=30))
     assert claiming.claim_due("w", 10, later, due_at=start) == []
     assert [s.pk for s in claiming.claim_due("w", 10, later)] == [site.pk]
+
+
+def test_a_deep_claim_loads_the_baselines_of_the_home_and_configured_pages_not_of_the_sitemap(env):
+    farm, a = env["farm"], env["tree"]["a"]
+    site = watch(farm, "deep", a, deep_next=True, subpages="/gioi-thieu")
+    home = farm.url("deep")
+    urls = [home, urljoin(home, "/gioi-thieu"), urljoin(home, "/tin-tuc/bai-1.html")]  # the last: from the sitemap
+    features = extract_features(CLEAN, home).to_dict()
+    snapshots = [Snapshot.objects.create(site=site, url=url, taken_at=timezone.now(), content_hash=f"h{k}",
+                                         title="t", text="x", features=features, is_baseline=True)
+                 for k, url in enumerate(urls)]
+    [job] = claim_jobs("probe", 10, timezone.now())
+    assert job.deep
+    assert job.baseline_keys == {url: str(s.pk) for url, s in zip(urls, snapshots, strict=True)}
+    assert set(job.baselines) == set(urls[:2])  # the sitemap page's baseline is loaded by the check if needed
+    claiming.release("probe")
+    WatchedSite.objects.filter(pk=site.pk).update(deep_next=False, check_count=1, deep_every=100)
+    [job] = claim_jobs("probe", 10, timezone.now())
+    assert not job.deep and set(job.baselines) == {home}  # a shallow check reads the home page only
+    claiming.release("probe")
+
+
+def test_the_engine_limits_malloc_arenas_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert limit_malloc_arenas() is True  # glibc (Debian): mallopt accepted the limit
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False  # the operator's setting stands
