@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lachan.core.choices import Severity
 from lachan.core.scope import VIEW
@@ -416,7 +417,7 @@ def build_tables(stats):
                                                          _("Total")],
               [[label, *buckets.values(), total] for _value, label, buckets, total in stats.open_ages]),
         Table("deadlines", _("Reporting deadlines"), [_("Reporting duty"), _("Met"), _("Late"), _("Overdue"),
-                                                      _("Running"), _("Missed")],
+                                                      pgettext_lazy("reporting deadline", "Running"), _("Missed")],
               [[r["rule"], r["met"], r["late"], r["overdue"], r["running"], r["missed"]] for r in stats.deadlines]),
     ]
     for table in tables:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Layer(models.TextChoices):
@@ -25,6 +26,6 @@ class StepTarget(models.TextChoices):
 
 
 class EscalationStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("escalation", "Active")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     EXHAUSTED = "exhausted", _("Unanswered, every step done")

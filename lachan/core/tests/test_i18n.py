@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from lachan.core import i18n_check
 
@@ -37,3 +38,14 @@ def test_dashboard_is_vietnamese_by_default_and_english_after_switching(users, c
     assert '<html lang="en">' in html
     assert "Dashboard" in html and "Open items" in html and "Log out" in html
     assert "Tổng quan" not in html
+
+
+def test_words_that_read_differently_by_context_get_their_own_vietnamese():
+    from lachan.oncall.choices import EscalationStatus
+
+    with translation.override("vi"):
+        assert str(EscalationStatus.ACTIVE.label) == "Chưa có người nhận"  # a page nobody has taken yet
+        assert translation.gettext("Active") == "Đang hoạt động"  # a unit that is active
+        assert translation.pgettext("reporting deadline", "Running") == "Còn hạn"
+        assert translation.gettext("Running") == "Đang chạy"  # a feed fetch, a scan import
+        assert translation.pgettext("button", "Comment") == "Gửi ý kiến"
