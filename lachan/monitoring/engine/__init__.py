@@ -30,7 +30,7 @@ def run(**options):
     (MONITOR_PER_HOST), ``once``, ``name`` (prefix of the worker token), ``duration`` (seconds),
     ``grace`` (seconds given to in-flight checks at shutdown, 10), ``batch_size`` (MONITOR_WRITE_BATCH),
     ``check_timeout`` (MONITOR_CHECK_TIMEOUT: the network part of a check; time in analysis is not counted),
-    ``analysis_threads`` (pages analysed at once, 2), ``options`` (a ``checking.CheckOptions``). Unknown keys
+    ``analysis_threads`` (pages analysed at once, 1), ``options`` (a ``checking.CheckOptions``). Unknown keys
     (a management command's verbosity …) are ignored. ``concurrency`` is a ceiling: the checks in flight
     adapt to the event loop's lag and the analysis backlog. Returns the run's figures as a dict (claimed,
     checked, deep, written, timeouts, errors, released, verdicts, analysed, reused, cloaking_skipped,

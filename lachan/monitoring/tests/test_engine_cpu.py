@@ -105,19 +105,21 @@ def test_a_down_home_page_keeps_the_previous_records(env):
     assert site.analysed_pages == records and site.last_http_status == 503
 
 
-def test_throttle_shrinks_on_lag_or_backlog_and_grows_back():
+def test_throttle_shrinks_on_lag_and_grows_back_while_few_pages_wait():
     throttle = Throttle(200)
     assert throttle.limit == 200 and throttle.floor == 20
-    assert throttle.update(0.2, 0.3, 0, 2) == 160  # the loop lags (median)
-    assert throttle.update(0.01, 1.5, 0, 2) == 128  # one look a second and a half late
-    assert throttle.update(0.01, 0.02, 17, 2) == 102  # 17 pages wait for 2 analysis slots
+    assert throttle.update(0.3, 0.4, 0) == 160  # the loop lags (median)
+    assert throttle.update(0.01, 2.5, 0) == 128  # one look two and a half seconds late
+    assert throttle.update(0.2, 0.5, 500) == 128  # a backlog and a little lag: kept (the CPU has work)
     for _ in range(30):
-        throttle.update(0.5, 2.0, 100, 2)
+        throttle.update(0.5, 3.0, 0)
     assert throttle.limit == 20  # never under the floor
-    throttle.update(0.05, 0.06, 0, 2)  # neither lagging nor idle: kept
+    throttle.update(0.1, 0.2, 0)  # neither lagging nor idle: kept
+    assert throttle.limit == 20
+    throttle.update(0.01, 0.02, 11)  # an idle loop, but pages of over half the checks in flight wait: kept
     assert throttle.limit == 20
     for _ in range(60):
-        throttle.update(0.001, 0.002, 1, 2)
+        throttle.update(0.001, 0.002, 1)
     assert throttle.limit == 200 and (throttle.low, throttle.high) == (20, 200)
 
 
